@@ -1,0 +1,7 @@
+export * from './frame';
+export * from './frame-decoder';
+export * from './messages';
+export * from './body-codec';
+export * from './outbound-stream';
+export * from './inbound-stream';
+export * from './stream-mux';

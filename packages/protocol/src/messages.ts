@@ -1,0 +1,183 @@
+/**
+ * Every message the endpoint and the tether exchange, declared once for both ends.
+ * Host = the endpoint side (tether-bridge); guest = the tether (PID 1 in the container VM).
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Host -> guest, first frame after the byte stream (re)connects. */
+export interface Hello {
+  version: number;
+  containerId: string;
+  /** The token the endpoint gave the VM at creation; proves the peer on the serial line. */
+  token: string;
+  /** Bytes the host has received so far on each guest->host stream (channel -> offset). */
+  received: Record<number, number>;
+}
+
+/** Guest -> host, answer to a valid Hello. */
+export interface Welcome {
+  version: number;
+  containerId: string;
+  /** Bytes the guest has received so far on each host->guest stream (channel -> offset). */
+  received: Record<number, number>;
+  configured: boolean;
+  sessions: SessionStatus[];
+}
+
+export interface Reject {
+  reason: string;
+}
+
+// ---- container configuration -------------------------------------------------------------
+
+/** A block device the host attached, found in the guest by its virtio serial. */
+export interface DiskRef {
+  serial: string;
+  fstype: 'ext4' | 'erofs' | 'squashfs' | 'iso9660';
+}
+
+export interface RootFilesystem {
+  /** Read-only layers, lowest first. */
+  layers: DiskRef[];
+  /** Where container writes go: a disk of its own, or memory when absent. */
+  writable?: DiskRef;
+}
+
+export interface ContainerConfig {
+  hostname: string;
+  domainName?: string;
+  /** Extra /etc/hosts lines ("ip name..."); localhost and the hostname are always written. */
+  extraHosts?: string[];
+  /** resolv.conf name servers and search domains; no file is written when both are empty. */
+  dns?: { servers: string[]; search: string[] };
+  rootfs: RootFilesystem;
+}
+
+// ---- sessions ----------------------------------------------------------------------------
+
+export interface TtySize {
+  cols: number;
+  rows: number;
+}
+
+export interface SessionSpec {
+  /** Unique in the container; the main process is conventionally "main". */
+  id: string;
+  /**
+   * First of three consecutive stream channels: stdin = channel, stdout = channel + 1,
+   * stderr = channel + 2 (unused with a tty, where stdout carries the terminal).
+   */
+  channel: number;
+  argv: string[];
+  env: string[];
+  cwd?: string;
+  /** "user", "uid", "user:group" or "uid:gid", resolved against the image's /etc/passwd and /etc/group. */
+  user?: string;
+  /** A pseudo-terminal of this size, or pipes when absent. */
+  tty?: TtySize;
+  openStdin: boolean;
+  /** Start the process only when the host sends `attach`, so nothing it prints is missed. */
+  holdUntilAttached: boolean;
+}
+
+export type ExitStatus = { code: number; signal?: undefined } | { code?: undefined; signal: string };
+
+export type SessionState = 'held' | 'running' | 'exited';
+
+export interface SessionStatus {
+  id: string;
+  channel: number;
+  state: SessionState;
+  pid?: number;
+  exit?: ExitStatus;
+}
+
+// ---- stats -------------------------------------------------------------------------------
+
+export interface Stats {
+  /** Milliseconds since the epoch, guest clock. */
+  time: number;
+  cpu: {
+    /** Cumulative CPU time of all tasks in the guest, in nanoseconds (user + system). */
+    totalUsageNs: number;
+    userNs: number;
+    systemNs: number;
+    /** Cumulative time of all CPUs (busy + idle), in nanoseconds: the denominator of CPU %. */
+    systemUsageNs: number;
+    onlineCpus: number;
+  };
+  memory: { usageBytes: number; limitBytes: number; cacheBytes: number };
+  pids: number;
+  network: Record<string, { rxBytes: number; rxPackets: number; txBytes: number; txPackets: number; rxErrors: number; txErrors: number }>;
+  blockIo: { device: string; readBytes: number; writeBytes: number; reads: number; writes: number }[];
+}
+
+// ---- control messages --------------------------------------------------------------------
+
+/** Requests the host sends; each has a reply. */
+export type Request =
+  | { op: 'configure'; config: ContainerConfig }
+  | { op: 'start'; spec: SessionSpec }
+  | { op: 'attach'; id: string }
+  | { op: 'closeStdin'; id: string }
+  | { op: 'resize'; id: string; size: TtySize }
+  | { op: 'signal'; id: string; signal: string }
+  | { op: 'wait'; id: string }
+  | { op: 'release'; id: string }
+  | { op: 'stats' }
+  | { op: 'ping' }
+  | { op: 'powerOff' };
+
+export type RequestOp = Request['op'];
+
+/** What each request's successful reply carries. */
+export interface ReplyValues {
+  configure: null;
+  start: SessionStatus;
+  attach: SessionStatus;
+  closeStdin: null;
+  resize: null;
+  signal: null;
+  wait: ExitStatus;
+  release: null;
+  stats: Stats;
+  ping: { time: number };
+  powerOff: null;
+}
+
+export interface RemoteError {
+  /** Stable machine-readable code, e.g. "ENOEXEC", "ENOSESSION". */
+  code: string;
+  /** User-facing text, Docker's wording where Docker has one. */
+  message: string;
+}
+
+/** Guest -> host notifications that answer no request. */
+export type GuestEvent = { event: 'exited'; id: string; exit: ExitStatus } | { event: 'started'; id: string; pid: number };
+
+export type ControlMessage =
+  | { kind: 'request'; id: number; request: Request }
+  | { kind: 'reply'; id: number; ok: true; value: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: RemoteError }
+  | { kind: 'event'; body: GuestEvent };
+
+// ---- streams -----------------------------------------------------------------------------
+
+export interface DataBody {
+  /** Stream offset of the first byte of `data`. */
+  offset: number;
+  data: Uint8Array;
+}
+
+export interface AckBody {
+  /** Cumulative bytes the receiver has consumed; the sender may drop everything before it. */
+  consumed: number;
+  /** How many bytes past `consumed` the sender may have in flight. */
+  window: number;
+  /** The receiver has seen the end of the stream. */
+  finished: boolean;
+}
+
+export const StreamIndex = { stdin: 0, stdout: 1, stderr: 2 } as const;
+export type StreamName = keyof typeof StreamIndex;
