@@ -120,7 +120,6 @@ export type Request =
   | { op: 'configure'; config: ContainerConfig }
   | { op: 'start'; spec: SessionSpec }
   | { op: 'attach'; id: string }
-  | { op: 'closeStdin'; id: string }
   | { op: 'resize'; id: string; size: TtySize }
   | { op: 'signal'; id: string; signal: string }
   | { op: 'wait'; id: string }
@@ -136,7 +135,6 @@ export interface ReplyValues {
   configure: null;
   start: SessionStatus;
   attach: SessionStatus;
-  closeStdin: null;
   resize: null;
   signal: null;
   wait: ExitStatus;
@@ -179,5 +177,9 @@ export interface AckBody {
   finished: boolean;
 }
 
+/**
+ * Closing a session's stdin is not a request: it is the Fin flag on the stdin stream's last Data
+ * frame, so it can never overtake stdin bytes still waiting for credit.
+ */
 export const StreamIndex = { stdin: 0, stdout: 1, stderr: 2 } as const;
 export type StreamName = keyof typeof StreamIndex;

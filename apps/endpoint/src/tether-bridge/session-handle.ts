@@ -1,0 +1,112 @@
+import { Readable, Writable } from 'node:stream';
+import { StreamIndex, type ExitStatus, type InboundSink, type InboundStream, type SessionSpec, type SessionStatus, type StreamMux, type TtySize } from '@vic/protocol';
+import type { TetherClient } from './tether-client';
+
+/** An inbound stream exposed as a Readable; credit is granted only as the reader keeps up. */
+function readableSink(): { readable: Readable; bind(stream: InboundStream): InboundSink } {
+  let stream: InboundStream | null = null;
+  let unacknowledged = 0;
+  const readable = new Readable({
+    highWaterMark: 256 * 1024,
+    read() {
+      if (unacknowledged > 0 && stream) {
+        stream.consumed(unacknowledged);
+        unacknowledged = 0;
+      }
+    },
+  });
+  return {
+    readable,
+    bind(bound) {
+      stream = bound;
+      return {
+        data(chunk) {
+          if (readable.push(chunk)) bound.consumed(chunk.length);
+          else unacknowledged += chunk.length;
+        },
+        end() {
+          readable.push(null);
+        },
+      };
+    },
+  };
+}
+
+/** The host's view of one process in the container VM: its streams, controls and exit. */
+export class SessionHandle {
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Present when the session was started with open stdin; ending it closes the process's stdin. */
+  readonly stdin: Writable | null;
+  readonly exit: Promise<ExitStatus>;
+  private resolveExit!: (exit: ExitStatus) => void;
+  private exitStatus: ExitStatus | null = null;
+  status: SessionStatus;
+
+  constructor(
+    private readonly client: TetherClient,
+    mux: StreamMux,
+    readonly spec: SessionSpec,
+  ) {
+    this.status = { id: spec.id, channel: spec.channel, state: 'held' };
+    this.exit = new Promise((resolve) => (this.resolveExit = resolve));
+    const out = readableSink();
+    const err = readableSink();
+    const outStream = mux.openInbound(spec.channel + StreamIndex.stdout, { data: (c) => outSink.data(c), end: () => outSink.end() });
+    const outSink = out.bind(outStream);
+    const errStream = mux.openInbound(spec.channel + StreamIndex.stderr, { data: (c) => errSink.data(c), end: () => errSink.end() });
+    const errSink = err.bind(errStream);
+    this.stdout = out.readable;
+    this.stderr = err.readable;
+    if (spec.tty) err.readable.push(null); // a terminal has one output stream
+    this.stdin = spec.openStdin ? this.stdinWriter(mux) : null;
+  }
+
+  private stdinWriter(mux: StreamMux): Writable {
+    const stream = mux.openOutbound(this.spec.channel + StreamIndex.stdin);
+    return new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        if (mux.write(stream, chunk)) callback();
+        else stream.once('drain', () => callback());
+      },
+      final(callback) {
+        mux.end(stream);
+        callback();
+      },
+    });
+  }
+
+  /** Called by the client when the tether reports this session's state. */
+  update(status: SessionStatus): void {
+    this.status = status;
+    if (status.exit && !this.exitStatus) {
+      this.exitStatus = status.exit;
+      this.resolveExit(status.exit);
+    }
+  }
+
+  /** Starts a session created with holdUntilAttached. */
+  async attach(): Promise<void> {
+    this.update(await this.client.request({ op: 'attach', id: this.spec.id }));
+  }
+
+  async resize(size: TtySize): Promise<void> {
+    await this.client.request({ op: 'resize', id: this.spec.id, size });
+  }
+
+  async signal(signal: string): Promise<void> {
+    await this.client.request({ op: 'signal', id: this.spec.id, signal });
+  }
+
+  /** Tells the tether the host has all of an exited session; for the main session this ends the VM. */
+  async release(): Promise<void> {
+    await this.client.request({ op: 'release', id: this.spec.id });
+  }
+
+  /** Exit status once the process exited and both output streams were read to their end. */
+  async finished(): Promise<ExitStatus> {
+    const ended = (r: Readable) => (r.readableEnded ? Promise.resolve() : new Promise<void>((resolve) => r.once('end', resolve)));
+    await Promise.all([ended(this.stdout), ended(this.stderr)]);
+    return this.exit;
+  }
+}

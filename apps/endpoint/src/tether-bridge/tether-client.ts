@@ -1,0 +1,241 @@
+import { EventEmitter } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  decodeControl,
+  decodeReject,
+  decodeWelcome,
+  encode,
+  FrameDecoder,
+  FrameType,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  StreamMux,
+  type ContainerConfig,
+  type ControlMessage,
+  type GuestEvent,
+  type RemoteError,
+  type ReplyValues,
+  type Request,
+  type RequestOp,
+  type SessionSpec,
+  type Stats,
+  type Welcome,
+} from '@vic/protocol';
+import { SessionHandle } from './session-handle';
+
+/** A request the tether refused, with its reason. */
+export class TetherError extends Error {
+  constructor(readonly remote: RemoteError) {
+    super(remote.message);
+    this.name = 'TetherError';
+  }
+}
+
+export interface TetherClientOptions {
+  /** The unix socket QEMU serves the container's tether port on. */
+  socketPath: string;
+  containerId: string;
+  token: string;
+  /** How long to wait for the tether to answer, boot included. */
+  connectTimeoutMs?: number;
+}
+
+const HELLO_INTERVAL_MS = 250;
+const REQUEST_TIMEOUT_MS = 60_000;
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The host end of one container VM's tether channel. It owns the socket, the handshake and the
+ * session streams; after `disconnect`, `reconnect` resumes every stream where the tether left it.
+ */
+export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnected: [] }> {
+  readonly mux = new StreamMux();
+  private socket: Socket | null = null;
+  private readonly decoder = new FrameDecoder();
+  private readonly pending = new Map<number, Pending>();
+  private readonly sessions = new Map<string, SessionHandle>();
+  private nextRequestId = 1;
+  private nextChannel = 4;
+  welcome: Welcome | null = null;
+
+  private constructor(private readonly options: TetherClientOptions) {
+    super();
+  }
+
+  static async connect(options: TetherClientOptions): Promise<TetherClient> {
+    const client = new TetherClient(options);
+    await client.reconnect();
+    return client;
+  }
+
+  get connected(): boolean {
+    return this.socket !== null && this.welcome !== null;
+  }
+
+  /** (Re)opens the socket and repeats Hello until the tether welcomes us. */
+  async reconnect(timeoutMs = this.options.connectTimeoutMs ?? 60_000): Promise<Welcome> {
+    if (this.socket) throw new Error('already connected');
+    const deadline = Date.now() + timeoutMs;
+    const socket = await this.openSocket(deadline);
+    this.socket = socket;
+    this.welcome = null;
+    this.decoder.reset();
+    const welcomed = new Promise<Welcome>((resolve, reject) => {
+      socket.on('data', (bytes) => {
+        try {
+          this.onBytes(bytes, resolve, reject);
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+      socket.once('close', () => reject(new Error(`tether channel ${this.options.socketPath} closed during handshake`)));
+    });
+    socket.on('close', () => this.onClose(socket));
+    socket.on('error', () => {}); // 'close' follows and carries the consequence
+    const hello = () =>
+      socket.write(encode.hello({ version: PROTOCOL_VERSION, containerId: this.options.containerId, token: this.options.token, received: this.mux.receivedOffsets() }));
+    hello();
+    const repeat = setInterval(hello, HELLO_INTERVAL_MS);
+    try {
+      return await Promise.race([
+        welcomed,
+        sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false }).then(() => {
+          throw new Error(`tether of container ${this.options.containerId} did not answer within ${timeoutMs} ms`);
+        }),
+      ]);
+    } catch (err) {
+      this.disconnect();
+      throw err;
+    } finally {
+      clearInterval(repeat);
+    }
+  }
+
+  /** Drops the connection; the tether keeps running and buffering. */
+  disconnect(): void {
+    this.socket?.destroy();
+  }
+
+  async request<Op extends RequestOp>(request: Extract<Request, { op: Op }>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ReplyValues[Op]> {
+    if (!this.connected) throw new Error(`not connected to the tether of container ${this.options.containerId}`);
+    const id = this.nextRequestId++;
+    return new Promise<ReplyValues[Op]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`tether did not answer ${request.op} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.mux.send(encode.control({ kind: 'request', id, request }));
+    });
+  }
+
+  configure(config: ContainerConfig): Promise<null> {
+    return this.request({ op: 'configure', config });
+  }
+
+  /** Opens the session's streams first, so no byte the process writes is dropped, then starts it. */
+  async startSession(spec: Omit<SessionSpec, 'channel'>): Promise<SessionHandle> {
+    const handle = new SessionHandle(this, this.mux, { ...spec, channel: this.nextChannel });
+    this.nextChannel += 4;
+    this.sessions.set(spec.id, handle);
+    try {
+      handle.update(await this.request({ op: 'start', spec: handle.spec }));
+    } catch (err) {
+      this.sessions.delete(spec.id);
+      for (let offset = 0; offset < 3; offset++) this.mux.closeChannel(handle.spec.channel + offset);
+      throw err;
+    }
+    return handle;
+  }
+
+  stats(): Promise<Stats> {
+    return this.request({ op: 'stats' });
+  }
+
+  ping(): Promise<{ time: number }> {
+    return this.request({ op: 'ping' });
+  }
+
+  powerOff(): Promise<null> {
+    return this.request({ op: 'powerOff' });
+  }
+
+  private async openSocket(deadline: number): Promise<Socket> {
+    for (;;) {
+      try {
+        return await new Promise<Socket>((resolve, reject) => {
+          const socket = connect(this.options.socketPath);
+          socket.once('connect', () => resolve(socket));
+          socket.once('error', reject);
+        });
+      } catch (err) {
+        // QEMU creates the socket a moment after it starts.
+        if (Date.now() > deadline) throw new Error(`cannot reach tether channel ${this.options.socketPath}: ${(err as Error).message}`);
+        await sleep(50);
+      }
+    }
+  }
+
+  private onBytes(bytes: Buffer, welcomed: (w: Welcome) => void, rejected: (e: Error) => void): void {
+    for (const frame of this.decoder.push(bytes)) {
+      if (frame.type === FrameType.Welcome) {
+        this.onWelcome(decodeWelcome(frame));
+        welcomed(this.welcome!);
+      } else if (frame.type === FrameType.Reject) {
+        rejected(new Error(`tether refused the connection: ${decodeReject(frame).reason}`));
+      } else if (!this.welcome) {
+        continue; // leftovers from before the handshake: the tether resends what matters
+      } else if (frame.type === FrameType.Control) {
+        this.onControl(decodeControl(frame));
+      } else if (!this.mux.handleFrame(frame)) {
+        throw new ProtocolError(`unexpected ${FrameType[frame.type]} frame from the tether`);
+      }
+    }
+  }
+
+  private onWelcome(welcome: Welcome): void {
+    this.welcome = welcome;
+    const socket = this.socket!;
+    this.mux.resume((bytes) => socket.write(bytes), welcome.received);
+    for (const status of welcome.sessions) {
+      this.sessions.get(status.id)?.update(status);
+      this.nextChannel = Math.max(this.nextChannel, status.channel + 4);
+    }
+  }
+
+  private onControl(message: ControlMessage): void {
+    if (message.kind === 'reply') {
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      clearTimeout(pending.timer);
+      if (message.ok) pending.resolve(message.value);
+      else pending.reject(new TetherError(message.error));
+    } else if (message.kind === 'event') {
+      const event = message.body;
+      const handle = this.sessions.get(event.id);
+      if (handle && event.event === 'exited') handle.update({ ...handle.status, state: 'exited', exit: event.exit });
+      if (handle && event.event === 'started') handle.update({ ...handle.status, state: 'running', pid: event.pid });
+      this.emit('event', event);
+    }
+  }
+
+  private onClose(socket: Socket): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.welcome = null;
+    this.mux.disconnect();
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new Error('connection to the tether was lost'));
+      this.pending.delete(id);
+    }
+    this.emit('disconnected');
+  }
+}

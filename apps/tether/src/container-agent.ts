@@ -1,0 +1,74 @@
+import type { ContainerConfig, Request, SessionStatus, Stats } from '@vic/protocol';
+import { enterContainerRoot } from './container/mount-rootfs';
+import { RequestError, type RequestHandler, type TetherLink } from './link/tether-link';
+import { log } from './log';
+import { powerOff } from './power';
+import type { Reaper } from './reaper';
+import { SessionTable } from './sessions/session-table';
+import { collectStats } from './stats/collect-stats';
+
+/** The main process's session id: when it has exited and been released, the VM powers off. */
+export const MAIN_SESSION = 'main';
+
+/** Serves the host's requests: configures the container once, then runs its sessions. */
+export class ContainerAgent implements RequestHandler {
+  private config: ContainerConfig | null = null;
+  private readonly table: SessionTable;
+
+  constructor(
+    private readonly link: TetherLink,
+    reaper: Reaper,
+  ) {
+    this.table = new SessionTable(link.mux, reaper, {
+      started: (id, pid) => link.emitEvent({ event: 'started', id, pid }),
+      exited: (id, exit) => {
+        log(`session ${id} exited ${JSON.stringify(exit)}`);
+        link.emitEvent({ event: 'exited', id, exit });
+      },
+    });
+  }
+
+  configured(): boolean {
+    return this.config !== null;
+  }
+
+  sessions(): SessionStatus[] {
+    return this.table.statuses();
+  }
+
+  async handle(request: Request): Promise<unknown> {
+    switch (request.op) {
+      case 'configure':
+        if (this.config) throw new RequestError({ code: 'EEXIST', message: 'container is already configured' });
+        await enterContainerRoot(request.config);
+        this.config = request.config;
+        return null;
+      case 'start':
+        return this.table.start(request.spec, this.requireConfig().hostname);
+      case 'release': {
+        this.table.release(request.id);
+        if (request.id === MAIN_SESSION) this.powerOffSoon('main process exited and its output was collected');
+        return null;
+      }
+      case 'stats':
+        return collectStats() satisfies Promise<Stats> | Stats;
+      case 'ping':
+        return { time: Date.now() };
+      case 'powerOff':
+        this.powerOffSoon('the host asked');
+        return null;
+      default:
+        return this.table.dispatch(request);
+    }
+  }
+
+  /** Powers off once the reply that announced it has left the guest. */
+  private powerOffSoon(reason: string): void {
+    setImmediate(() => void this.link.flush().then(() => powerOff(reason)));
+  }
+
+  private requireConfig(): ContainerConfig {
+    if (!this.config) throw new RequestError({ code: 'ENOTCONFIGURED', message: 'container is not configured yet' });
+    return this.config;
+  }
+}

@@ -1,0 +1,81 @@
+import type { ExitStatus, Request, SessionSpec, SessionStatus, StreamMux } from '@vic/protocol';
+import { RequestError } from '../link/tether-link';
+import type { Reaper } from '../reaper';
+import { Session } from './session';
+
+export interface SessionEvents {
+  started(id: string, pid: number): void;
+  exited(id: string, exit: ExitStatus): void;
+}
+
+/** The container's sessions by id, and the requests that act on one of them. */
+export class SessionTable {
+  private readonly sessions = new Map<string, Session>();
+  private readonly waiters = new Map<string, ((exit: ExitStatus) => void)[]>();
+
+  constructor(
+    private readonly mux: StreamMux,
+    private readonly reaper: Reaper,
+    private readonly events: SessionEvents,
+  ) {}
+
+  statuses(): SessionStatus[] {
+    return [...this.sessions.values()].map((s) => s.status);
+  }
+
+  start(spec: SessionSpec, hostname: string): SessionStatus {
+    if (this.sessions.has(spec.id)) throw new RequestError({ code: 'EEXIST', message: `session ${spec.id} already exists` });
+    if (spec.argv.length === 0) throw new RequestError({ code: 'EINVAL', message: 'no command specified' });
+    const session = new Session(spec, this.mux, this.reaper, hostname);
+    session.on('started', (pid) => this.events.started(spec.id, pid));
+    session.on('exited', (exit) => {
+      this.events.exited(spec.id, exit);
+      for (const resolve of this.waiters.get(spec.id) ?? []) resolve(exit);
+      this.waiters.delete(spec.id);
+    });
+    if (!spec.holdUntilAttached) session.launch();
+    this.sessions.set(spec.id, session);
+    return session.status;
+  }
+
+  attach(id: string): SessionStatus {
+    const session = this.get(id);
+    if (session.status.state === 'held') session.launch();
+    return session.status;
+  }
+
+  wait(id: string): Promise<ExitStatus> {
+    const status = this.get(id).status;
+    if (status.exit) return Promise.resolve(status.exit);
+    return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
+  }
+
+  /** The host has everything of an exited session: forget it and its streams. */
+  release(id: string): void {
+    const session = this.get(id);
+    if (session.status.state !== 'exited') throw new RequestError({ code: 'EBUSY', message: `session ${id} is still running` });
+    for (let offset = 0; offset < 3; offset++) this.mux.closeChannel(session.spec.channel + offset);
+    this.sessions.delete(id);
+  }
+
+  dispatch(request: Extract<Request, { id: string }>): unknown {
+    switch (request.op) {
+      case 'attach':
+        return this.attach(request.id);
+      case 'resize':
+        return this.get(request.id).resize(request.size), null;
+      case 'signal':
+        return this.get(request.id).signal(request.signal), null;
+      case 'wait':
+        return this.wait(request.id);
+      case 'release':
+        return this.release(request.id), null;
+    }
+  }
+
+  private get(id: string): Session {
+    const session = this.sessions.get(id);
+    if (!session) throw new RequestError({ code: 'ENOSESSION', message: `no such exec instance: ${id}` });
+    return session;
+  }
+}
