@@ -5,3 +5,4 @@ export * from './body-codec';
 export * from './outbound-stream';
 export * from './inbound-stream';
 export * from './stream-mux';
+export * from './exit-status';
