@@ -13,7 +13,7 @@ function fakeProc(entries: { pid: number; state: string; ppid: number; comm?: st
   const root = mkdtempSync(join(tmpdir(), 'vic-proc-'));
   for (const { pid, state, ppid, comm = 'sleep' } of entries) {
     mkdirSync(join(root, String(pid)));
-    writeFileSync(join(root, String(pid), 'stat'), `${pid} (${comm}) ${state} ${ppid} ${pid} ${pid} 0 -1 4194560 0 0\n`);
+    writeFileSync(join(root, String(pid), 'stat'), `${pid} (${comm}) ${state} ${ppid} ${pid} ${pid} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100\n`);
   }
   mkdirSync(join(root, 'self'));
   return root;
