@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ADDON_FILE, addonCandidates, loadNative, native } from '../src/sys/native';
 
 const isRoot = process.getuid?.() === 0;
-const hasUnshare = spawnSync('unshare', ['--uts', 'true'], { stdio: 'ignore' }).status === 0;
+const hasUnshare = spawnSync('unshare', ['--uts', '--mount', 'true'], { stdio: 'ignore' }).status === 0;
 
 const NATIVE_MODULE = resolve(__dirname, '../src/sys/native.ts');
 const REPO_ROOT = resolve(__dirname, '../../..');
@@ -130,7 +130,10 @@ describe.skipIf(!isRoot)('as root', () => {
         const during = mounted();
         sys.umount(${JSON.stringify(dir)}, 0);
         console.log(JSON.stringify({ during, after: mounted() }));
-      `);
+      `,
+        // In a mount namespace of its own when possible, so a failure cannot leave the host a mount.
+        hasUnshare ? ['unshare', '--mount', '--propagation', 'private'] : [],
+      );
       expect(result).toEqual({ during: true, after: false });
     } finally {
       rmSync(dir, { recursive: true, force: true });
