@@ -1,0 +1,80 @@
+import type { Accel, DiskSpec } from './vm-spec';
+import { kernelCmdline } from './kernel-cmdline';
+
+/** Where one VM's host-side endpoints live. */
+export interface VmPaths {
+  consoleLog: string;
+  channelSocket: string;
+  qmpSocket: string;
+}
+
+export interface QemuArgsInput {
+  name: string;
+  kernel: string;
+  initrd: string;
+  append?: string;
+  memoryMiB: number;
+  cpus: number;
+  disks: DiskSpec[];
+  accel: Accel;
+  paths: VmPaths;
+}
+
+/** The virtio-serial port name the tether looks for in /sys/class/virtio-ports/<port>/name. */
+export const TETHER_PORT_NAME = 'vic.tether';
+
+/** virtio-blk passes at most this many bytes of the serial to the guest. */
+export const MAX_DISK_SERIAL = 20;
+
+/**
+ * `-M pc`, not microvm: under TCG microvm hung in early boot in some runs while pc never did,
+ * and pc was no slower (numbers in iso-build/README.md).
+ */
+export const MACHINE_TYPE = 'pc';
+
+/** QEMU splits option values at commas; a literal comma is written twice. */
+function optionValue(value: string): string {
+  return value.replaceAll(',', ',,');
+}
+
+function accelArgs(accel: Accel): string[] {
+  return accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max'];
+}
+
+function diskArgs(disk: DiskSpec, index: number): string[] {
+  if (!/^[A-Za-z0-9._-]+$/.test(disk.serial) || disk.serial.length > MAX_DISK_SERIAL) {
+    throw new Error(`disk ${disk.path}: serial ${JSON.stringify(disk.serial)} must be 1-${MAX_DISK_SERIAL} characters of [A-Za-z0-9._-]`);
+  }
+  const drive = [
+    `if=none`,
+    `id=disk${index}`,
+    `file=${optionValue(disk.path)}`,
+    `format=${disk.format ?? 'raw'}`,
+    `readonly=${disk.readOnly ? 'on' : 'off'}`,
+  ];
+  return ['-drive', drive.join(','), '-device', `virtio-blk-pci,drive=disk${index},serial=${disk.serial}`];
+}
+
+/** The full argument vector for qemu-system-x86_64, minus the program name. */
+export function qemuArgs(input: QemuArgsInput): string[] {
+  const { paths } = input;
+  return [
+    '-name', optionValue(input.name),
+    '-M', MACHINE_TYPE,
+    ...accelArgs(input.accel),
+    '-m', String(input.memoryMiB),
+    '-smp', String(input.cpus),
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-kernel', input.kernel,
+    '-initrd', input.initrd,
+    '-append', kernelCmdline(input.append),
+    '-chardev', `file,id=console,path=${optionValue(paths.consoleLog)}`,
+    '-serial', 'chardev:console',
+    '-device', 'virtio-serial-pci,id=vserial0',
+    '-chardev', `socket,id=tether,path=${optionValue(paths.channelSocket)},server=on,wait=off`,
+    '-device', `virtserialport,bus=vserial0.0,chardev=tether,name=${TETHER_PORT_NAME}`,
+    '-chardev', `socket,id=qmp,path=${optionValue(paths.qmpSocket)},server=on,wait=off`,
+    '-mon', 'chardev=qmp,mode=control',
+    ...input.disks.flatMap(diskArgs),
+  ];
+}

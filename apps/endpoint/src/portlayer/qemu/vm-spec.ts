@@ -1,0 +1,41 @@
+/** What the port layer asks of one QEMU VM. */
+export interface VmSpec {
+  /** Shows up in `ps` (qemu -name) and in error messages. */
+  name: string;
+  kernel: string;
+  initrd: string;
+  /** Appended to the baseline kernel command line (see kernel-cmdline.ts). */
+  append?: string;
+  /** Default 512. */
+  memoryMiB?: number;
+  /** Default 1. */
+  cpus?: number;
+  disks?: DiskSpec[];
+  /**
+   * Folder for the VM's sockets and console log. When absent, the VM makes a temporary folder
+   * and removes it on stop; when given, only the files the VM made inside it are removed.
+   */
+  workDir?: string;
+  /** Default: decided once per process by the KVM probe (see accel.ts). */
+  accel?: Accel;
+}
+
+/** A virtio-blk disk; the guest finds it by `serial` in /sys/block/<dev>/serial. */
+export interface DiskSpec {
+  path: string;
+  readOnly: boolean;
+  /** At most 20 characters: virtio-blk reports only VIRTIO_BLK_ID_BYTES of it. */
+  serial: string;
+  /** Default raw. */
+  format?: 'raw' | 'qcow2';
+}
+
+export type Accel = 'tcg' | 'kvm';
+
+/** How the QEMU process ended. */
+export interface VmExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The reason QEMU gave in its last QMP SHUTDOWN event (e.g. guest-shutdown, guest-panic, host-qmp-quit), if it got one out. */
+  shutdownReason: string | null;
+}

@@ -1,0 +1,163 @@
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QemuVm, detectAccel, extractBootMedia, killAllVms, liveVms, type Accel } from '../apps/endpoint/src/portlayer/qemu';
+import { ensureStandInBootstrapIso, FLOOR_MARKER, STAND_IN_MARKER, type BootstrapArtifacts } from './support/bootstrap-iso';
+
+const CONSECUTIVE_BOOTS = 30;
+/** A floor boot takes ~2.5 s under TCG on 2 busy cores; a boot that needs 30 s has hung. */
+const BOOT_TIMEOUT_MS = 30_000;
+const NODE_BOOT_TIMEOUT_MS = 60_000;
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+function describeTimes(ms: number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return `min ${sorted[0]} ms, median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted[sorted.length - 1]} ms`;
+}
+
+let artifacts: BootstrapArtifacts;
+let accel: Accel;
+
+beforeAll(async () => {
+  artifacts = await ensureStandInBootstrapIso();
+  accel = await detectAccel({ kernel: artifacts.kernel, initrd: artifacts.floorInitrd, marker: FLOOR_MARKER });
+});
+
+afterAll(async () => {
+  await killAllVms();
+});
+
+describe('QemuVm boots', () => {
+  it(`${CONSECUTIVE_BOOTS} floor VMs in a row, each to its console marker and a clean power-off`, async () => {
+    const times: number[] = [];
+    for (let i = 0; i < CONSECUTIVE_BOOTS; i++) {
+      const started = Date.now();
+      const vm = await QemuVm.start({ name: `floor-${i}`, kernel: artifacts.kernel, initrd: artifacts.floorInitrd, accel });
+      try {
+        await vm.waitForConsole(FLOOR_MARKER, BOOT_TIMEOUT_MS);
+        times.push(Date.now() - started);
+        const exit = await vm.waitForExit(BOOT_TIMEOUT_MS);
+        expect(exit, `boot ${i}`).toMatchObject({ code: 0, signal: null });
+      } finally {
+        await vm.stop();
+      }
+    }
+    console.log(`floor boots (${accel}): ${describeTimes(times)}`);
+    expect(times).toHaveLength(CONSECUTIVE_BOOTS);
+  }, CONSECUTIVE_BOOTS * 2 * BOOT_TIMEOUT_MS);
+
+  it('Node as PID 1 from the bootstrap ISO, with the vic.tether port and disks found by serial', async () => {
+    const media = await extractBootMedia(artifacts.iso);
+    const diskDir = mkdtempSync(join(tmpdir(), 'vic-vm-boot-test-'));
+    try {
+      const disk = join(diskDir, 'layer.img');
+      writeFileSync(disk, '');
+      truncateSync(disk, 1 << 20);
+      const vm = await QemuVm.start({
+        name: 'stand-in',
+        ...media,
+        append: 'vic.standin=probe',
+        disks: [{ path: disk, readOnly: true, serial: 'vic-layer-0' }],
+        accel,
+      });
+      try {
+        const fromGuest = readLine(vm.channelPath, NODE_BOOT_TIMEOUT_MS);
+        const console = await vm.waitForConsole(STAND_IN_MARKER, NODE_BOOT_TIMEOUT_MS);
+        expect(console).toMatch(/tether-up pid=1 /);
+        expect(await fromGuest).toMatch(/^stand-in on vport\d+p\d+: disks vda=vic-layer-0$/);
+        expect(await vm.waitForExit(NODE_BOOT_TIMEOUT_MS)).toMatchObject({ code: 0 });
+      } finally {
+        await vm.stop();
+      }
+    } finally {
+      rmSync(diskDir, { recursive: true, force: true });
+    }
+  }, 3 * NODE_BOOT_TIMEOUT_MS);
+});
+
+describe('QemuVm cleans up', () => {
+  async function startRunningVm(name: string, workDir?: string): Promise<QemuVm> {
+    const vm = await QemuVm.start({ name, kernel: artifacts.kernel, initrd: artifacts.floorInitrd, accel, ...(workDir ? { workDir } : {}) });
+    // Paused, the guest cannot power off by itself before the test ends it.
+    await vm.pause();
+    return vm;
+  }
+
+  for (const how of ['stop', 'kill'] as const) {
+    it(`leaves no process, socket, log or folder behind after ${how}()`, async () => {
+      const vm = await startRunningVm(`cleanup-${how}`);
+      const { pid, workDir, channelPath, consoleLogPath } = vm;
+      expect(processExists(pid)).toBe(true);
+      expect([workDir, channelPath, consoleLogPath].every((p) => existsSync(p))).toBe(true);
+
+      const exit = await vm[how]();
+
+      expect(exit.signal === 'SIGKILL').toBe(how === 'kill');
+      expect(processExists(pid)).toBe(false);
+      expect(existsSync(workDir)).toBe(false);
+      expect(liveVms()).not.toContain(vm);
+      expect(await vm.stop()).toEqual(exit);
+    });
+  }
+
+  it('removes only its own files from a work folder it was given', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'vic-vm-boot-test-'));
+    try {
+      writeFileSync(join(workDir, 'keep-me'), 'not the VM’s');
+      const vm = await startRunningVm('given-dir', workDir);
+      expect(vm.channelPath.startsWith(workDir)).toBe(true);
+      await vm.stop();
+      expect(existsSync(join(workDir, 'keep-me'))).toBe(true);
+      expect(existsSync(vm.channelPath)).toBe(false);
+      expect(existsSync(vm.consoleLogPath)).toBe(false);
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the console log of a guest that powered itself off until stop()', async () => {
+    const vm = await QemuVm.start({ name: 'self-off', kernel: artifacts.kernel, initrd: artifacts.floorInitrd, accel });
+    const exit = await vm.waitForExit(BOOT_TIMEOUT_MS);
+    expect(exit.code).toBe(0);
+    expect(await vm.readConsole()).toContain(FLOOR_MARKER);
+    await vm.stop();
+    expect(existsSync(vm.workDir)).toBe(false);
+  });
+});
+
+/** Connects to a VM's channel socket and resolves with the first line the guest writes. */
+function readLine(socketPath: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no line on ${socketPath} within ${timeoutMs} ms (read ${JSON.stringify(text)})`));
+    }, timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      const newline = text.indexOf('\n');
+      if (newline >= 0) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(text.slice(0, newline));
+      }
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
