@@ -45,7 +45,10 @@ describe('sessions in one running container VM', () => {
     main = await container.client.startSession(session('main', ['sh', '-c', 'echo main-up; exec sleep 100000']));
     await readUntil(main.stdout, /main-up/);
   });
-  afterAll(async () => container?.cleanup());
+  afterAll(async () => {
+    if (process.env.VIC_TEST_CONSOLE) console.log((await container?.vm.readConsole())?.slice(-4000));
+    await container?.cleanup();
+  });
 
   const exec = (id: string, argv: string[], extra = {}) => container.client.startSession(session(id, argv, extra));
 
@@ -108,11 +111,11 @@ describe('sessions in one running container VM', () => {
   });
 
   it('reaps 50 orphaned zombies re-parented to PID 1', async () => {
-    // Each subshell exits at once, so its sleep is re-parented to PID 1 and exits 0.2 s later.
+    // Each subshell exits at once, so its sleep is re-parented to PID 1; all exit within seconds.
     const script = `
-      for i in $(seq 50); do (sleep 0.2 &); done
-      sleep 0.1; echo orphans=$(grep -l '^PPid:[[:space:]]*1$' /proc/[0-9]*/status 2>/dev/null | xargs grep -l 'Name:.*sleep' | wc -l)
-      sleep 2; echo zombies=$(grep -l 'State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)`;
+      for i in $(seq 50); do (sleep 3 &); done
+      echo orphans=$(grep -l '^PPid:[[:space:]]*1$' /proc/[0-9]*/status 2>/dev/null | xargs grep -l 'Name:.*sleep' | wc -l)
+      sleep 6; echo zombies=$(grep -l 'State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)`;
     const e = await exec('zombies', ['sh', '-c', script]);
     const out = await readAll(e.stdout);
     const orphans = Number(/orphans=(\d+)/.exec(out)?.[1]);
@@ -122,13 +125,15 @@ describe('sessions in one running container VM', () => {
 
   it('reports stats whose CPU and memory move under load', async () => {
     const before = await container.client.stats();
-    const load = await exec('load', ['sh', '-c', 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=48 2>/dev/null; i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo done']);
+    const load = await exec('load', ['sh', '-c', 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=48 2>/dev/null; echo filled; i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo done']);
+    await readUntil(load.stdout, /filled/, 60_000);
+    const during = await container.client.stats();
+    expect(during.pids).toBeGreaterThan(before.pids); // the load's shell is one more task
     await readUntil(load.stdout, /done/, 60_000);
     const after = await container.client.stats();
     expect(after.cpu.totalUsageNs - before.cpu.totalUsageNs).toBeGreaterThan(500_000_000);
     expect(after.memory.usageBytes - before.memory.usageBytes).toBeGreaterThan(40 * 1024 * 1024);
     expect(after.memory.limitBytes).toBeGreaterThan(after.memory.usageBytes);
-    expect(after.pids).toBeGreaterThanOrEqual(2);
     expect(after.blockIo.length).toBeGreaterThan(0);
   });
 

@@ -52,6 +52,7 @@ export function readUntil(stream: Readable, pattern: RegExp, timeoutMs = 20_000)
       reject(new Error(`no ${pattern} within ${timeoutMs} ms; read: ${JSON.stringify(seen.slice(-500))}`));
     }, timeoutMs);
     stream.on('data', onData);
+    stream.resume(); // an earlier readUntil may have paused it
   });
 }
 

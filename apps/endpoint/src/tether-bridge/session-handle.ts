@@ -3,8 +3,10 @@ import { StreamIndex, type ExitStatus, type InboundSink, type InboundStream, typ
 import type { TetherClient } from './tether-client';
 
 /** An inbound stream exposed as a Readable; credit is granted only as the reader keeps up. */
-function readableSink(): { readable: Readable; bind(stream: InboundStream): InboundSink } {
+function readableSink(): { readable: Readable; ended: Promise<void>; bind(stream: InboundStream): InboundSink } {
   let stream: InboundStream | null = null;
+  let markEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (markEnded = resolve));
   let unacknowledged = 0;
   const readable = new Readable({
     highWaterMark: 256 * 1024,
@@ -17,6 +19,7 @@ function readableSink(): { readable: Readable; bind(stream: InboundStream): Inbo
   });
   return {
     readable,
+    ended,
     bind(bound) {
       stream = bound;
       return {
@@ -26,6 +29,7 @@ function readableSink(): { readable: Readable; bind(stream: InboundStream): Inbo
         },
         end() {
           readable.push(null);
+          markEnded();
         },
       };
     },
@@ -39,6 +43,8 @@ export class SessionHandle {
   /** Present when the session was started with open stdin; ending it closes the process's stdin. */
   readonly stdin: Writable | null;
   readonly exit: Promise<ExitStatus>;
+  /** Every output byte has arrived (whether or not anyone read it). */
+  private readonly outputEnded: Promise<unknown>;
   private resolveExit!: (exit: ExitStatus) => void;
   private exitStatus: ExitStatus | null = null;
   status: SessionStatus;
@@ -58,7 +64,9 @@ export class SessionHandle {
     const errSink = err.bind(errStream);
     this.stdout = out.readable;
     this.stderr = err.readable;
-    if (spec.tty) err.readable.push(null); // a terminal has one output stream
+    // A terminal has one output stream.
+    this.outputEnded = spec.tty ? out.ended : Promise.all([out.ended, err.ended]);
+    if (spec.tty) err.readable.push(null);
     this.stdin = spec.openStdin ? this.stdinWriter(mux) : null;
   }
 
@@ -103,10 +111,9 @@ export class SessionHandle {
     await this.client.request({ op: 'release', id: this.spec.id });
   }
 
-  /** Exit status once the process exited and both output streams were read to their end. */
+  /** Exit status once the process exited and all of its output has arrived. */
   async finished(): Promise<ExitStatus> {
-    const ended = (r: Readable) => (r.readableEnded ? Promise.resolve() : new Promise<void>((resolve) => r.once('end', resolve)));
-    await Promise.all([ended(this.stdout), ended(this.stderr)]);
+    await this.outputEnded;
     return this.exit;
   }
 }

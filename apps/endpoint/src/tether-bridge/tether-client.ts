@@ -41,7 +41,8 @@ export interface TetherClientOptions {
   connectTimeoutMs?: number;
 }
 
-const HELLO_INTERVAL_MS = 250;
+// QEMU holds bytes until the guest opens its port, so one Hello normally suffices; the repeat is a safety net.
+const HELLO_INTERVAL_MS = 2000;
 const REQUEST_TIMEOUT_MS = 60_000;
 
 interface Pending {

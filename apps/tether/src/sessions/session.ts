@@ -44,9 +44,9 @@ export class Session extends EventEmitter<{ exited: [ExitStatus]; started: [numb
     const cwd = spec.cwd || '/';
     mkdirSync(cwd, { recursive: true }); // Docker creates a missing WorkingDir
     const path = env.find((e) => e.startsWith('PATH='))?.slice(5);
-    const executable = findExecutable('/', spec.argv[0] ?? '', path, cwd);
-    if (!executable.ok) throw new RequestError(executable.error);
     const identity = { uid: user.value.uid, gid: user.value.gid };
+    const executable = findExecutable('/', spec.argv[0] ?? '', path, cwd, identity);
+    if (!executable.ok) throw new RequestError(executable.error);
     const pid = spec.tty
       ? this.spawnTerminal(executable.value, env, cwd, identity, spec.tty)
       : this.spawnPiped(executable.value, env, cwd, identity);
