@@ -50,17 +50,23 @@ export function fletcher16(bytes: Uint8Array, start: number, end: number): numbe
 
 const KNOWN_TYPES = new Set<number>(Object.values(FrameType).filter((v): v is number => typeof v === 'number'));
 
-export function encodeFrame(type: FrameType, channel: number, body: Uint8Array, flags = 0): Buffer {
-  if (body.length > MAX_BODY_BYTES) {
-    throw new RangeError(`frame body of ${body.length} bytes exceeds the ${MAX_BODY_BYTES}-byte limit`);
+/** A frame header for a body of `length` bytes, with `extra` spare bytes after it for the caller. */
+export function frameHeader(type: FrameType, channel: number, length: number, flags = 0, extra = 0): Buffer {
+  if (length > MAX_BODY_BYTES) {
+    throw new RangeError(`frame body of ${length} bytes exceeds the ${MAX_BODY_BYTES}-byte limit`);
   }
-  const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+  const out = Buffer.allocUnsafe(HEADER_BYTES + extra);
   out.writeUInt16BE(FRAME_MAGIC, 0);
   out.writeUInt8(type, 2);
   out.writeUInt8(flags, 3);
   out.writeUInt32BE(channel >>> 0, 4);
-  out.writeUInt32BE(body.length, 8);
+  out.writeUInt32BE(length, 8);
   out.writeUInt16BE(fletcher16(out, 0, 12), 12);
+  return out;
+}
+
+export function encodeFrame(type: FrameType, channel: number, body: Uint8Array, flags = 0): Buffer {
+  const out = frameHeader(type, channel, body.length, flags, body.length);
   out.set(body, HEADER_BYTES);
   return out;
 }

@@ -49,7 +49,8 @@ export class OutboundStream extends EventEmitter<{ drain: []; flushed: [] }> {
   write(chunk: Uint8Array): boolean {
     if (this.ended) throw new Error(`write after end on channel ${this.channel}`);
     if (chunk.length > 0) {
-      this.chunks.push(Buffer.from(chunk));
+      // Kept, not copied: producers hand over chunks they no longer touch (pipe reads, pty data).
+      this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       this.bufferedBytes += chunk.length;
     }
     const below = this.bufferedBytes < this.highWaterMark;

@@ -3,7 +3,8 @@ import { FrameFlags, FrameType, type Frame } from './frame';
 import { InboundStream, type InboundSink } from './inbound-stream';
 import { OutboundStream } from './outbound-stream';
 
-export type Transport = (bytes: Buffer) => void;
+/** Writes one frame, given as consecutive parts (a Data frame's payload is a part of its own). */
+export type Transport = (parts: Buffer[]) => void;
 
 /**
  * The streams of one byte-stream connection, on either end. It survives reconnects: the
@@ -70,9 +71,9 @@ export class StreamMux {
     this.transport = null;
   }
 
-  send(bytes: Buffer): boolean {
+  send(frame: Buffer | Buffer[]): boolean {
     if (!this.transport) return false;
-    this.transport(bytes);
+    this.transport(Array.isArray(frame) ? frame : [frame]);
     return true;
   }
 

@@ -41,3 +41,16 @@ describe('FrameDecoder', () => {
     expect(decoder.push(ping)).toHaveLength(1);
   });
 });
+
+describe('Data frames', () => {
+  it('decode to what msgpack would give for {offset, data}, at small and large offsets', async () => {
+    const { decodeData } = await import('../src/index');
+    for (const offset of [0, 70_000, 2 ** 32 + 5, 2 ** 50]) {
+      const [frame] = new FrameDecoder().push(Buffer.concat(encode.data(9, { offset, data: Buffer.from('payload') }, true)));
+      expect(frame!.channel).toBe(9);
+      const body = decodeData(frame!);
+      expect(body.offset).toBe(offset);
+      expect(Buffer.from(body.data).toString()).toBe('payload');
+    }
+  });
+});

@@ -35,7 +35,8 @@ const decoders = [decodeHello, decodeWelcome, decodeControl, decodeData, decodeA
 const validFrames = [
   encode.hello({ version: 1, containerId: 'c1', token: 't', received: { 4: 10 } }),
   encode.control({ kind: 'request', id: 1, request: { op: 'signal', id: 'main', signal: 'SIGTERM' } }),
-  encode.data(5, { offset: 0, data: Buffer.from('hello') }, false),
+  Buffer.concat(encode.data(5, { offset: 0, data: Buffer.from('hello') }, false)),
+  Buffer.concat(encode.data(5, { offset: 2 ** 40, data: Buffer.from('far') }, true)),
   encode.ack(5, { consumed: 5, window: 1024, finished: false }),
 ];
 

@@ -12,8 +12,8 @@ function link() {
   const connect = () => {
     decoders.receiver.reset();
     decoders.sender.reset();
-    sender.resume((b) => toReceiver.push(b), receiver.receivedOffsets());
-    receiver.resume((b) => toSender.push(b), {});
+    sender.resume((parts) => toReceiver.push(Buffer.concat(parts)), receiver.receivedOffsets());
+    receiver.resume((parts) => toSender.push(Buffer.concat(parts)), {});
   };
   /** Delivers queued bytes both ways until quiet; `lose` drops everything in flight instead. */
   const deliver = (lose = false) => {

@@ -203,7 +203,11 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
   private onWelcome(welcome: Welcome): void {
     this.welcome = welcome;
     const socket = this.socket!;
-    this.mux.resume((bytes) => socket.write(bytes), welcome.received);
+    this.mux.resume((parts) => {
+      socket.cork();
+      for (const part of parts) socket.write(part);
+      socket.uncork();
+    }, welcome.received);
     for (const status of welcome.sessions) {
       this.sessions.get(status.id)?.update(status);
       this.nextChannel = Math.max(this.nextChannel, status.channel + 4);

@@ -5,8 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const READ_BYTES = 128 * 1024;
 /** How often to look again for the host while nobody is connected. */
 const IDLE_POLL_MS = 50;
-/** Writes are batched up to this size. */
+/** Writes are batched up to this size and part count (writev takes at most IOV_MAX = 1024). */
 const WRITE_BATCH_BYTES = 256 * 1024;
+const WRITE_BATCH_PARTS = 512;
 
 /**
  * The tether's byte stream to the host over a virtio-serial port (or a serial tty).
@@ -33,9 +34,10 @@ export class PortChannel extends EventEmitter<{ data: [Buffer]; down: []; error:
     return channel;
   }
 
-  write(bytes: Buffer): void {
+  /** Queues one frame's parts; consecutive parts are written with one writev, never copied. */
+  write(parts: Buffer[]): void {
     if (this.closed) return;
-    this.queue.push(bytes);
+    this.queue.push(...parts);
     if (!this.writing) void this.writeLoop();
   }
 
@@ -84,11 +86,10 @@ export class PortChannel extends EventEmitter<{ data: [Buffer]; down: []; error:
     this.writing = true;
     try {
       while (this.queue.length > 0 && !this.closed) {
-        const batch = this.takeBatch();
-        let offset = 0;
-        while (offset < batch.length && !this.closed) {
-          const { bytesWritten } = await this.handle.write(batch, offset, batch.length - offset, null);
-          offset += bytesWritten;
+        let batch = this.takeBatch();
+        while (batch.length > 0 && !this.closed) {
+          const { bytesWritten } = await this.handle.writev(batch);
+          batch = dropWritten(batch, bytesWritten);
         }
       }
     } catch (err) {
@@ -98,14 +99,23 @@ export class PortChannel extends EventEmitter<{ data: [Buffer]; down: []; error:
     }
   }
 
-  private takeBatch(): Buffer {
+  private takeBatch(): Buffer[] {
     let size = 0;
     let count = 0;
-    while (count < this.queue.length && (count === 0 || size + this.queue[count]!.length <= WRITE_BATCH_BYTES)) {
+    while (count < this.queue.length && count < WRITE_BATCH_PARTS && (count === 0 || size + this.queue[count]!.length <= WRITE_BATCH_BYTES)) {
       size += this.queue[count]!.length;
       count++;
     }
-    const parts = this.queue.splice(0, count);
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+    return this.queue.splice(0, count);
   }
+}
+
+/** What is left of `parts` after a short write of `written` bytes. */
+function dropWritten(parts: Buffer[], written: number): Buffer[] {
+  let rest = written;
+  let index = 0;
+  while (index < parts.length && rest >= parts[index]!.length) rest -= parts[index++]!.length;
+  const left = parts.slice(index);
+  if (left.length > 0 && rest > 0) left[0] = left[0]!.subarray(rest);
+  return left;
 }

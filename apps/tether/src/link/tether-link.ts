@@ -92,7 +92,7 @@ export class TetherLink {
   }
 
   private onHello(hello: ReturnType<typeof decodeHello>): void {
-    const send = (bytes: Buffer) => this.channel.write(bytes);
+    const send = (parts: Buffer[]) => this.channel.write(parts);
     const reason =
       hello.version !== PROTOCOL_VERSION
         ? `protocol version ${hello.version} is not supported (tether speaks ${PROTOCOL_VERSION})`
@@ -102,11 +102,11 @@ export class TetherLink {
             ? 'wrong channel token'
             : null;
     if (reason || !this.handler) {
-      send(encode.reject({ reason: reason ?? 'tether is not ready' }));
+      send([encode.reject({ reason: reason ?? 'tether is not ready' })]);
       log(`refused a host: ${reason ?? 'not ready'}`);
       return;
     }
-    send(
+    send([
       encode.welcome({
         version: PROTOCOL_VERSION,
         containerId: this.identity.containerId,
@@ -114,7 +114,7 @@ export class TetherLink {
         configured: this.handler.configured(),
         sessions: this.handler.sessions(),
       }),
-    );
+    ]);
     this.mux.resume(send, hello.received);
     log('host connected');
   }

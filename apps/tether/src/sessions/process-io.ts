@@ -1,15 +1,36 @@
 import type { InboundStream, OutboundStream, StreamMux } from '@vic/protocol';
 import type { Readable, Writable } from 'node:stream';
 
-/** Copies a child's output pipe into an outbound stream, pausing the pipe while credit is short. */
+/**
+ * Copies a child's output pipe into an outbound stream, pausing the pipe while credit is short.
+ * Reads that land in the same event-loop turn go out as one write: under emulation a pipe is
+ * often read a page at a time, and a frame per page costs more guest CPU than the bytes do.
+ */
 export function pumpOutput(mux: StreamMux, from: Readable, to: OutboundStream): Promise<void> {
+  let pending: Buffer[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    pending = [];
+    if (!mux.write(to, data)) from.pause();
+  };
   to.on('drain', () => from.resume());
   from.on('data', (chunk: Buffer) => {
-    if (!mux.write(to, chunk)) from.pause();
+    pending.push(chunk);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   });
   return new Promise((resolve) => {
-    from.once('close', resolve);
-    from.once('error', () => resolve());
+    const done = () => {
+      flush();
+      resolve();
+    };
+    from.once('close', done);
+    from.once('error', done);
   });
 }
 
