@@ -36,6 +36,25 @@ describe('a main process in a container VM', () => {
   });
 });
 
+describe('boot reliability', () => {
+  it('boots 30 container VMs in a row, each bounded by a timeout, each running a command', async () => {
+    const bootSeconds: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const started = Date.now();
+      const container = await bootBusyboxContainer(`boot-${i}`); // rejects after its 60 s boot timeout
+      try {
+        const main = await container.client.startSession(session('main', ['echo', `boot ${i}`]));
+        expect(await readAll(main.stdout)).toBe(`boot ${i}\n`);
+        bootSeconds.push((Date.now() - started) / 1000);
+      } finally {
+        await container.cleanup();
+      }
+    }
+    expect(bootSeconds).toHaveLength(30);
+    console.log(`30 container boots to first output: min ${Math.min(...bootSeconds)} s, max ${Math.max(...bootSeconds)} s`);
+  }, 1_800_000);
+});
+
 describe('sessions in one running container VM', () => {
   let container: Booted;
   let main: Awaited<ReturnType<Booted['client']['startSession']>>;
