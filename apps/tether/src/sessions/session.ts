@@ -15,6 +15,11 @@ import { parseSignal, signalName } from './signals';
 /** How long output may keep flowing after a process exited (e.g. from a child that inherited it). */
 const OUTPUT_GRACE_MS = 1000;
 
+/** "KEY=value" entries as the object child_process and node-pty take. */
+function envObject(env: string[]): Record<string, string> {
+  return Object.fromEntries(env.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+}
+
 /** One process the host started in the container: the main process or an exec. */
 export class Session extends EventEmitter<{ exited: [ExitStatus]; started: [number] }> {
   private child: ChildProcess | null = null;
@@ -74,7 +79,7 @@ export class Session extends EventEmitter<{ exited: [ExitStatus]; started: [numb
     const child = spawnChild(file, spec.argv.slice(1), {
       argv0: spec.argv[0],
       cwd,
-      env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+      env: envObject(env),
       ...identity,
       stdio: [spec.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: signals reach only what the host targets
@@ -107,7 +112,7 @@ export class Session extends EventEmitter<{ exited: [ExitStatus]; started: [numb
       cols: size.cols,
       rows: size.rows,
       cwd,
-      env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+      env: envObject(env),
       encoding: null,
       ...identity,
     });
