@@ -1,9 +1,12 @@
-import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QemuVm, detectAccel, extractBootMedia, killAllVms, liveVms, type Accel } from '../apps/endpoint/src/portlayer/qemu';
+import { QemuVm, detectAccel, extractBootMedia, killAllVms, liveVms, probeKvm, KVM_PROBE_TIMEOUT_MS, type Accel } from '../apps/endpoint/src/portlayer/qemu';
 import { ensureStandInBootstrapIso, FLOOR_MARKER, STAND_IN_MARKER, type BootstrapArtifacts } from './support/bootstrap-iso';
 
 const CONSECUTIVE_BOOTS = 30;
@@ -134,6 +137,86 @@ describe('QemuVm cleans up', () => {
     await vm.stop();
     expect(existsSync(vm.workDir)).toBe(false);
   });
+});
+
+describe('QemuVm.start', () => {
+  it('refuses a disk serial the guest could not read back whole', async () => {
+    const before = liveVms().length;
+    await expect(
+      QemuVm.start({ name: 'bad-serial', kernel: artifacts.kernel, initrd: artifacts.floorInitrd, accel, disks: [{ path: artifacts.floorInitrd, readOnly: true, serial: 'a-serial-longer-than-twenty' }] }),
+    ).rejects.toThrow(/serial .* must be 1-20 characters/);
+    expect(liveVms()).toHaveLength(before);
+  });
+
+  it("reports QEMU's own words when QEMU cannot start, and leaves nothing behind", async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'vic-vm-boot-test-'));
+    try {
+      const notADisk = join(workDir, 'a-folder');
+      mkdirSync(notADisk);
+      await expect(
+        QemuVm.start({ name: 'bad-disk', kernel: artifacts.kernel, initrd: artifacts.floorInitrd, accel, workDir, disks: [{ path: notADisk, readOnly: true, serial: 'x', format: 'qcow2' }] }),
+      ).rejects.toThrow(/bad-disk: qemu exited \(code 1\) before it was ready: .*a-folder/);
+      expect(existsSync(join(workDir, 'qmp.sock'))).toBe(false);
+      expect(existsSync(join(workDir, 'console.log'))).toBe(false);
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('VMs never outlive the process that started them', () => {
+  /** Starts a paused VM in a separate Node process, which then does `ending` to itself. */
+  async function vmOfAChildProcess(ending: 'process.exit(0)' | "process.kill(process.pid, 'SIGKILL')"): Promise<{ pid: number; workDir: string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'vic-vm-boot-test-'));
+    try {
+      const script = join(dir, 'child.mts');
+      const index = fileURLToPath(new URL('../apps/endpoint/src/portlayer/qemu/index.ts', import.meta.url));
+      writeFileSync(script, [
+        `import { QemuVm } from ${JSON.stringify(index)};`,
+        `const vm = await QemuVm.start({ name: 'orphan', kernel: process.argv[2], initrd: process.argv[3], accel: ${JSON.stringify(accel)} });`,
+        `await vm.pause();`,
+        `process.stdout.write(JSON.stringify({ pid: vm.pid, workDir: vm.workDir }), () => ${ending});`,
+      ].join('\n'));
+      // The child ends itself on purpose, so its exit status says nothing; what it printed does.
+      const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+        execFile('node', ['--import', 'tsx', script, artifacts.kernel, artifacts.floorInitrd], { timeout: 60_000 }, (_err, stdout, stderr) => resolve({ stdout, stderr }));
+      });
+      if (!stdout.startsWith('{')) throw new Error(`the child process did not start its VM: ${stderr}`);
+      return JSON.parse(stdout) as { pid: number; workDir: string };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  async function gone(pid: number, timeoutMs = 5_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (processExists(pid) && Date.now() < deadline) await sleep(20);
+    return !processExists(pid);
+  }
+
+  it('kills them and removes their files when that process exits', async () => {
+    const { pid, workDir } = await vmOfAChildProcess('process.exit(0)');
+    expect(await gone(pid)).toBe(true);
+    expect(existsSync(workDir)).toBe(false);
+  });
+
+  it('kills them when that process is SIGKILLed (its files stay: nothing runs after SIGKILL)', async () => {
+    const { pid, workDir } = await vmOfAChildProcess("process.kill(process.pid, 'SIGKILL')");
+    try {
+      expect(await gone(pid)).toBe(true);
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the KVM probe', () => {
+  it('answers within its bound, whatever this host offers', async () => {
+    const started = Date.now();
+    const works = await probeKvm({ kernel: artifacts.kernel, initrd: artifacts.floorInitrd, marker: FLOOR_MARKER });
+    expect(typeof works).toBe('boolean');
+    expect(Date.now() - started).toBeLessThan(KVM_PROBE_TIMEOUT_MS + 5_000);
+  }, KVM_PROBE_TIMEOUT_MS + 30_000);
 });
 
 /** Connects to a VM's channel socket and resolves with the first line the guest writes. */
