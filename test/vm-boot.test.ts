@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +136,22 @@ describe('QemuVm cleans up', () => {
     expect(await vm.readConsole()).toContain(FLOOR_MARKER);
     await vm.stop();
     expect(existsSync(vm.workDir)).toBe(false);
+  });
+});
+
+describe('extractBootMedia', () => {
+  it("gives the ISO's own kernel and initrd, extracted once per ISO content", async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'vic-vm-boot-test-'));
+    try {
+      const first = await extractBootMedia(artifacts.iso, cache);
+      expect(readFileSync(first.kernel).equals(readFileSync(artifacts.kernel))).toBe(true);
+      const extractedAt = statSync(first.initrd).ctimeMs;
+      const second = await extractBootMedia(artifacts.iso, cache);
+      expect(second).toEqual(first);
+      expect(statSync(second.initrd).ctimeMs).toBe(extractedAt);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });
 

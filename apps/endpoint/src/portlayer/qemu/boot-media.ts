@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,8 @@ export const ISO_KERNEL_PATH = '/boot/vmlinuz';
 export const ISO_INITRD_PATH = '/boot/initrd.img';
 
 const EXTRACT_TIMEOUT_MS = 60_000;
+/** Each entry is ~100 MB; the least recently used beyond this many are removed. */
+export const BOOT_MEDIA_CACHE_ENTRIES = 4;
 
 export interface BootMedia {
   kernel: string;
@@ -52,7 +54,10 @@ export async function extractBootMedia(iso: string, cacheDir = defaultBootMediaC
   if (!existsSync(iso)) throw new Error(`bootstrap ISO ${iso} does not exist`);
   const dir = join(cacheDir, await isoDigest(iso));
   const media = { kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img') };
-  if (existsSync(media.kernel) && existsSync(media.initrd)) return media;
+  if (existsSync(media.kernel) && existsSync(media.initrd)) {
+    markUsed(dir);
+    return media;
+  }
 
   mkdirSync(cacheDir, { recursive: true });
   const partial = mkdtempSync(join(cacheDir, '.partial-'));
@@ -66,6 +71,8 @@ export async function extractBootMedia(iso: string, cacheDir = defaultBootMediaC
       throw new Error(`bootstrap ISO ${iso} lacks ${ISO_KERNEL_PATH} or ${ISO_INITRD_PATH}`);
     }
     renameIfAbsent(partial, dir);
+    markUsed(dir);
+    pruneCache(cacheDir, BOOT_MEDIA_CACHE_ENTRIES);
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr;
     throw new Error(`extracting the kernel and initrd from ${iso}: ${(err as Error).message}${stderr ? `\n${stderr.slice(-2000)}` : ''}`);
@@ -84,4 +91,21 @@ function renameIfAbsent(from: string, to: string): void {
     if ((code === 'ENOTEMPTY' || code === 'EEXIST') && existsSync(to)) return;
     throw err;
   }
+}
+
+function markUsed(dir: string): void {
+  const now = new Date();
+  utimesSync(dir, now, now);
+}
+
+/**
+ * Removes all but the `keep` most recently used entries. QEMU reads the kernel and initrd when it
+ * starts, so removing an entry does not disturb VMs already running from it.
+ */
+function pruneCache(cacheDir: string, keep: number): void {
+  const entries = readdirSync(cacheDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && /^[0-9a-f]{64}$/.test(e.name))
+    .map((e) => ({ path: join(cacheDir, e.name), used: statSync(join(cacheDir, e.name)).mtimeMs }))
+    .sort((a, b) => b.used - a.used);
+  for (const stale of entries.slice(keep)) rmSync(stale.path, { recursive: true, force: true });
 }
