@@ -106,7 +106,7 @@ describe('QemuVm cleans up', () => {
 
       const exit = await vm[how]();
 
-      expect(exit.signal === 'SIGKILL').toBe(how === 'kill');
+      expect(exit).toEqual(how === 'stop' ? { code: 0, signal: null, shutdownReason: 'host-qmp-quit' } : { code: null, signal: 'SIGKILL', shutdownReason: null });
       expect(processExists(pid)).toBe(false);
       expect(existsSync(workDir)).toBe(false);
       expect(liveVms()).not.toContain(vm);
@@ -132,7 +132,7 @@ describe('QemuVm cleans up', () => {
   it('keeps the console log of a guest that powered itself off until stop()', async () => {
     const vm = await QemuVm.start({ name: 'self-off', kernel: artifacts.kernel, initrd: artifacts.floorInitrd, accel });
     const exit = await vm.waitForExit(BOOT_TIMEOUT_MS);
-    expect(exit.code).toBe(0);
+    expect(exit).toEqual({ code: 0, signal: null, shutdownReason: 'guest-shutdown' });
     expect(await vm.readConsole()).toContain(FLOOR_MARKER);
     await vm.stop();
     expect(existsSync(vm.workDir)).toBe(false);
