@@ -22,7 +22,9 @@ fi
 # Reinstall npm packages when the lock file changed since the last install.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund
+  # npm ci refuses a lock that lists only this platform's optional packages (as this npm writes it);
+  # npm install keeps the locked versions and completes it.
+  npm install --no-audit --no-fund
 else
   echo "setup: npm packages present"
 fi
