@@ -62,14 +62,17 @@ export class SessionTable {
     switch (request.op) {
       case 'attach':
         return this.attach(request.id);
-      case 'resize':
-        return this.get(request.id).resize(request.size), null;
-      case 'signal':
-        return this.get(request.id).signal(request.signal), null;
       case 'wait':
         return this.wait(request.id);
+      case 'resize':
+        this.get(request.id).resize(request.size);
+        return null;
+      case 'signal':
+        this.get(request.id).signal(request.signal);
+        return null;
       case 'release':
-        return this.release(request.id), null;
+        this.release(request.id);
+        return null;
     }
   }
 
