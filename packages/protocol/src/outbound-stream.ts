@@ -66,11 +66,11 @@ export class OutboundStream extends EventEmitter<{ drain: []; flushed: [] }> {
   pump(send: SendData): void {
     const limit = Math.min(this.writtenOffset, this.bufferStart + this.window);
     while (this.sentOffset < limit) {
-      const length = Math.min(MAX_DATA_CHUNK, limit - this.sentOffset);
-      const data = this.slice(this.sentOffset, length);
-      const fin = this.ended && this.sentOffset + length === this.writtenOffset;
+      // A frame never spans two written chunks, so sending never copies a byte.
+      const data = this.chunkFrom(this.sentOffset, Math.min(MAX_DATA_CHUNK, limit - this.sentOffset));
+      const fin = this.ended && this.sentOffset + data.length === this.writtenOffset;
       send(this.channel, this.sentOffset, data, fin);
-      this.sentOffset += length;
+      this.sentOffset += data.length;
       if (fin) this.finSent = true;
     }
     if (this.ended && !this.finSent && this.sentOffset === this.writtenOffset) {
@@ -113,21 +113,13 @@ export class OutboundStream extends EventEmitter<{ drain: []; flushed: [] }> {
     }
   }
 
-  private slice(offset: number, length: number): Buffer {
-    const parts: Buffer[] = [];
+  /** Up to `maxLength` bytes from `offset`, within the one chunk that holds `offset`. */
+  private chunkFrom(offset: number, maxLength: number): Buffer {
     let skip = offset - this.bufferStart;
-    let want = length;
     for (const chunk of this.chunks) {
-      if (want === 0) break;
-      if (skip >= chunk.length) {
-        skip -= chunk.length;
-        continue;
-      }
-      const part = chunk.subarray(skip, skip + want);
-      parts.push(part);
-      want -= part.length;
-      skip = 0;
+      if (skip < chunk.length) return chunk.subarray(skip, skip + maxLength);
+      skip -= chunk.length;
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    throw new RangeError(`offset ${offset} is not buffered on channel ${this.channel}`);
   }
 }

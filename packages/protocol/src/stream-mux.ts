@@ -39,8 +39,9 @@ export class StreamMux {
   }
 
   /** Writes to an outbound stream and sends what its window allows; false means wait for 'drain'. */
-  write(stream: OutboundStream, chunk: Uint8Array): boolean {
-    const below = stream.write(chunk);
+  write(stream: OutboundStream, ...chunks: Uint8Array[]): boolean {
+    let below = true;
+    for (const chunk of chunks) below = stream.write(chunk);
     this.pump(stream);
     return below;
   }

@@ -3,8 +3,8 @@ import type { Readable, Writable } from 'node:stream';
 
 /**
  * Copies a child's output pipe into an outbound stream, pausing the pipe while credit is short.
- * Reads that land in the same event-loop turn go out as one write: under emulation a pipe is
- * often read a page at a time, and a frame per page costs more guest CPU than the bytes do.
+ * Reads that land in the same event-loop turn are handed over together and sent in one pass;
+ * they are never copied, as every copy of container output costs real guest CPU under emulation.
  */
 export function pumpOutput(mux: StreamMux, from: Readable, to: OutboundStream): Promise<void> {
   let pending: Buffer[] = [];
@@ -12,9 +12,9 @@ export function pumpOutput(mux: StreamMux, from: Readable, to: OutboundStream): 
   const flush = () => {
     scheduled = false;
     if (pending.length === 0) return;
-    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    const chunks = pending;
     pending = [];
-    if (!mux.write(to, data)) from.pause();
+    if (!mux.write(to, ...chunks)) from.pause();
   };
   to.on('drain', () => from.resume());
   from.on('data', (chunk: Buffer) => {
