@@ -78,6 +78,16 @@ describe('sessions in one running container VM', () => {
     expect(main.status.state).toBe('running');
   });
 
+  it('holds a session until the host attaches, so no output is missed', async () => {
+    const e = await exec('held', ['sh', '-c', 'echo started-at-attach'], { holdUntilAttached: true });
+    expect(e.status.state).toBe('held');
+    expect(e.status.pid).toBeUndefined();
+    await e.attach();
+    expect(e.status.state).not.toBe('held');
+    expect(await readAll(e.stdout)).toBe('started-at-attach\n');
+    expect(await e.finished()).toEqual({ code: 0 });
+  });
+
   it('pipes stdin to cat and closes it on end', async () => {
     const e = await exec('cat', ['cat'], { openStdin: true });
     const text = Array.from({ length: 2000 }, (_, i) => `line ${i}`).join('\n');
