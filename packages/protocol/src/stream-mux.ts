@@ -1,6 +1,7 @@
 import { decodeAck, decodeData, encode } from './body-codec';
 import { FrameFlags, FrameType, type Frame } from './frame';
 import { InboundStream, type InboundSink } from './inbound-stream';
+import { StreamIndex } from './messages';
 import { OutboundStream } from './outbound-stream';
 
 /** Writes one frame, given as consecutive parts (a Data frame's payload is a part of its own). */
@@ -36,6 +37,11 @@ export class StreamMux {
   closeChannel(channel: number): void {
     this.outbound.delete(channel);
     this.inbound.delete(channel);
+  }
+
+  /** Forgets the stdin, stdout and stderr channels of the session whose first channel is `first`. */
+  closeSessionChannels(first: number): void {
+    for (const index of Object.values(StreamIndex)) this.closeChannel(first + index);
   }
 
   /** Writes to an outbound stream and sends what its window allows; false means wait for 'drain'. */

@@ -149,7 +149,7 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
       handle.update(await this.request({ op: 'start', spec: handle.spec }));
     } catch (err) {
       this.sessions.delete(spec.id);
-      for (let offset = 0; offset < 3; offset++) this.mux.closeChannel(handle.spec.channel + offset);
+      this.mux.closeSessionChannels(handle.spec.channel);
       throw err;
     }
     return handle;

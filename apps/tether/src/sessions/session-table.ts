@@ -54,7 +54,7 @@ export class SessionTable {
   release(id: string): void {
     const session = this.get(id);
     if (session.status.state !== 'exited') throw new RequestError({ code: 'EBUSY', message: `session ${id} is still running` });
-    for (let offset = 0; offset < 3; offset++) this.mux.closeChannel(session.spec.channel + offset);
+    this.mux.closeSessionChannels(session.spec.channel);
     this.sessions.delete(id);
   }
 
