@@ -1,4 +1,5 @@
 import { formatDigest } from '../digest';
+import { parseReference } from './parse-reference';
 import { defaultDomain, defaultTag, officialRepoPrefix, type ImageReference } from './image-reference';
 
 function suffix(reference: ImageReference): string {
@@ -34,4 +35,10 @@ export function fullString(reference: ImageReference): string {
 export function withDefaultTag(reference: ImageReference): ImageReference {
   if (reference.tag !== undefined || reference.digest !== undefined) return reference;
   return { ...reference, tag: defaultTag };
+}
+
+/** The familiar form of a stored full reference (`docker.io/library/busybox:latest` → `busybox:latest`). */
+export function familiarFromFull(fullReference: string): string {
+  const parsed = parseReference(fullReference);
+  return parsed.ok ? familiarString(parsed.value) : fullReference;
 }
