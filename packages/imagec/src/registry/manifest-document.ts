@@ -100,7 +100,8 @@ function checkDescriptor(value: unknown, where: string): Result<Descriptor, 'MAN
   if (typeof value !== 'object' || value === null) return fail('MANIFEST_INVALID', `${where} is not a descriptor`);
   const { mediaType, digest, size, platform } = value as Record<string, unknown>;
   if (typeof mediaType !== 'string' || mediaType === '') return fail('MANIFEST_INVALID', `${where} has no mediaType`);
-  if (typeof digest !== 'string' || !parseDigest(digest).ok) return fail('MANIFEST_INVALID', `${where} has an invalid digest ${JSON.stringify(digest)}`);
+  if (typeof digest !== 'string') return fail('MANIFEST_INVALID', `${where} has no digest`);
+  if (!parseDigest(digest).ok) return fail('MANIFEST_INVALID', `${where} has an invalid digest ${JSON.stringify(digest)}`);
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return fail('MANIFEST_INVALID', `${where} has an invalid size ${JSON.stringify(size)}`);
   if (platform !== undefined) {
     const { os, architecture } = (platform ?? {}) as Record<string, unknown>;
