@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReference, type ImageReference } from '../src/index';
 import type { Descriptor } from '../src/image/image-types';
 import { MediaType } from '../src/image/media-types';
+import { Authenticator } from '../src/registry/authenticator';
+import { registryEndpoints, type RegistryEndpoint } from '../src/registry/endpoints';
 import { RegistryClient, type RegistryClientOptions } from '../src/registry/registry-client';
+import { Transport } from '../src/registry/transport';
 import type { Result } from '../src/result';
 
 /*
@@ -197,6 +200,29 @@ describe('bearer token auth', () => {
     expect(tokens.issued('repository:team/app:pull') - before).toBe(1);
   });
 
+  it('fetches a new token once the cached one expires (300 s here, on a test clock)', async () => {
+    const transport = new Transport();
+    try {
+      let now = Date.now();
+      // The second endpoint of a listed insecure registry is its plain-HTTP one, where this registry listens.
+      const plain = (await registryEndpoints(bearer.host, { insecureRegistries: [bearer.host], certsDir: join(work, 'no-certs') }))[1] as RegistryEndpoint;
+      const auth = new Authenticator(transport, plain, { username: 'alice', password: 'secret' }, () => now);
+      const ping = valueOf(await transport.get(plain, new URL('/v2/', plain.origin), {}));
+      ping.body.resume();
+      expect(ping.status).toBe(401);
+      expect(auth.learn(ping)).toBe(true);
+      const scope = 'repository:expiry/test:pull';
+      const first = valueOf(await auth.authorize(scope, 'test'));
+      expect(valueOf(await auth.authorize(scope, 'test'))).toEqual(first);
+      expect(tokens.issued(scope)).toBe(1);
+      now += 301_000;
+      expect(valueOf(await auth.authorize(scope, 'test')).kind).toBe('bearer');
+      expect(tokens.issued(scope)).toBe(2);
+    } finally {
+      transport.close();
+    }
+  });
+
   it('anonymous users are denied as docker words it', async () => {
     const result = await client({ insecureRegistries: [bearer.host] }).resolve(ref(`${bearer.host}/team/app:v1`));
     expect(failureOf(result)).toBe(
@@ -320,6 +346,34 @@ describe('blob downloads', () => {
     expect(proxy.requests().filter((r) => r.path.endsWith(layer(0).digest))).toHaveLength(1);
     expect((await readFile(join(work, 'blob-shared-1'))).equals(await readFile(join(work, 'blob-shared-0')))).toBe(true);
     expect(seen[1]?.at(-1)).toBe(layer(0).size);
+  });
+
+  it('gives up on a silent connection after the idle timeout and resumes', async () => {
+    proxy.reset();
+    proxy.setFault({ kind: 'stall-once', digest: layer(0).digest, afterBytes: 80_000 });
+    const path = join(work, 'blob-stalled');
+    const started = Date.now();
+    valueOf(await proxyClient({ timeouts: { idleMs: 300 } }).fetchBlob(proxied(), layer(0), path));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    const ranges = proxy.requests().filter((r) => r.path.endsWith(layer(0).digest)).map((r) => r.range);
+    expect(ranges).toHaveLength(2);
+    expect(ranges[1]).toMatch(/^bytes=\d+-$/);
+    expect((await readFile(path)).length).toBe(layer(0).size);
+  });
+
+  it('follows a redirect to another origin without sending it the registry credentials', async () => {
+    const cdnProxy = await startFaultProxy(basic.url, `Basic ${Buffer.from('alice:secret').toString('base64')}`);
+    try {
+      const pushed = await pushImage(basic, 'cdn', 'v1', { layers: [40_000] });
+      const blob = pushed.layers[0] as Descriptor;
+      cdnProxy.setFault({ kind: 'redirect', digest: blob.digest });
+      const c = client({ insecureRegistries: [cdnProxy.host], credentials: { [cdnProxy.host]: { username: 'alice', password: 'secret' } } });
+      valueOf(await c.fetchBlob(ref(`${cdnProxy.host}/cdn`), blob, join(work, 'blob-cdn')));
+      const gets = cdnProxy.requests().filter((r) => r.path.endsWith(blob.digest));
+      expect(gets.map((r) => r.authorized)).toEqual([true, false]);
+    } finally {
+      await cdnProxy.stop();
+    }
   });
 
   it('runs no more downloads at once than the limit', async () => {
@@ -598,30 +652,46 @@ type Fault =
   | { kind: 'corrupt'; digest: string }
   | { kind: 'truncate-once'; digest: string; afterBytes: number; ignoreRange?: boolean }
   | { kind: 'truncate-always'; digest: string; afterBytes: number }
-  | { kind: 'status-500'; digest: string; times: number };
+  | { kind: 'status-500'; digest: string; times: number }
+  /** Sends `afterBytes`, then goes silent with the connection open. */
+  | { kind: 'stall-once'; digest: string; afterBytes: number }
+  /** Answers 307 to the same blob at `localhost` (another origin), as a registry sends clients to its CDN. */
+  | { kind: 'redirect'; digest: string };
+
+interface ProxiedRequest {
+  method: string;
+  path: string;
+  range?: string;
+  authorized: boolean;
+}
 
 interface FaultProxy {
   host: string;
   setFault(fault: Fault): void;
   setDelay(ms: number): void;
-  requests(): Array<{ method: string; path: string; range?: string }>;
+  requests(): ProxiedRequest[];
   maxConcurrentBlobGets(): number;
   reset(): void;
   stop(): Promise<void>;
 }
 
-/** A plain-HTTP proxy to `target` that can break blob GETs on purpose and logs every request. */
-async function startFaultProxy(target: string): Promise<FaultProxy> {
+/**
+ * A plain-HTTP proxy to `target` that can break blob GETs on purpose and logs every request.
+ * `cdnAuthorization` is what the proxy itself sends upstream for redirected (CDN) requests,
+ * which arrive without the client's credentials.
+ */
+async function startFaultProxy(target: string, cdnAuthorization?: string): Promise<FaultProxy> {
   let fault: Fault | undefined;
   let delayMs = 0;
-  let log: Array<{ method: string; path: string; range?: string }> = [];
+  let log: ProxiedRequest[] = [];
+  let port = 0;
   let active = 0;
   let maxActive = 0;
   let faultsServed = 0;
   const server = createServer(async (request, response) => {
     const path = request.url ?? '/';
     const range = request.headers.range;
-    log.push({ method: request.method ?? 'GET', path, ...(range === undefined ? {} : { range }) });
+    log.push({ method: request.method ?? 'GET', path, ...(range === undefined ? {} : { range }), authorized: request.headers.authorization !== undefined });
     const isBlob = path.includes('/blobs/sha256:');
     const hit = fault !== undefined && path.endsWith(fault.digest) ? fault : undefined;
     if (isBlob) {
@@ -635,12 +705,18 @@ async function startFaultProxy(target: string): Promise<FaultProxy> {
       response.writeHead(500, { 'content-type': 'text/plain' }).end('injected failure');
       return;
     }
+    const viaCdn = request.headers.host?.startsWith('localhost:') === true;
+    if (hit?.kind === 'redirect' && !viaCdn) {
+      response.writeHead(307, { location: `http://localhost:${port}${path}` }).end();
+      return;
+    }
     const headers = { ...request.headers, host: new URL(target).host };
+    if (viaCdn && cdnAuthorization !== undefined) headers.authorization = cdnAuthorization;
     if (hit?.kind === 'truncate-once' && hit.ignoreRange === true) delete headers.range;
     const upstream = httpRequest(new URL(path, target), { method: request.method, headers }, (answer) => {
       response.writeHead(answer.statusCode ?? 502, answer.headers);
       let sent = 0;
-      const cut = (hit?.kind === 'truncate-once' && faultsServed === 0) || hit?.kind === 'truncate-always' ? hit.afterBytes : Infinity;
+      const cut = ((hit?.kind === 'truncate-once' || hit?.kind === 'stall-once') && faultsServed === 0) || hit?.kind === 'truncate-always' ? hit.afterBytes : Infinity;
       answer.on('data', (chunk: Buffer) => {
         let out = chunk;
         if (hit?.kind === 'corrupt' && sent === 0) {
@@ -648,10 +724,15 @@ async function startFaultProxy(target: string): Promise<FaultProxy> {
           out[0] = (out[0] ?? 0) ^ 0xff;
         }
         if (sent + out.length >= cut) {
-          // Cut the connection only once the bytes before the cut are flushed, so the client has them.
-          response.write(out.subarray(0, cut - sent), () => response.socket?.destroy());
           faultsServed++;
           answer.destroy();
+          if (hit?.kind === 'stall-once') {
+            // Silence, with the connection left open: only the client's idle timeout ends this.
+            response.write(out.subarray(0, cut - sent));
+            return;
+          }
+          // Cut the connection only once the bytes before the cut are flushed, so the client has them.
+          response.write(out.subarray(0, cut - sent), () => response.socket?.destroy());
           return;
         }
         sent += out.length;
@@ -665,6 +746,7 @@ async function startFaultProxy(target: string): Promise<FaultProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+  port = address.port;
   return {
     host: `127.0.0.1:${address.port}`,
     setFault: (next) => {

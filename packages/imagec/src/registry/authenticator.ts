@@ -51,9 +51,16 @@ export class Authenticator {
     const challenges = parseChallenges(response.headersDistinct['www-authenticate'] ?? []);
     const usable = challenges.find((c) => c.scheme === 'bearer' && c.params.realm !== undefined) ?? challenges.find((c) => c.scheme === 'basic');
     if (usable === undefined) return false;
-    const changed = JSON.stringify(usable) !== JSON.stringify(this.challenge);
+    // A bearer 401 repeats the challenge with the scope it wanted and `error="insufficient_scope"`;
+    // only another scheme, realm or service is news worth a retry.
+    const previous = this.challenge;
     this.challenge = usable;
-    return changed;
+    return (
+      previous === undefined ||
+      previous.scheme !== usable.scheme ||
+      previous.params.realm !== usable.params.realm ||
+      previous.params.service !== usable.params.service
+    );
   }
 
   /** The authorisation to send for `scope` (e.g. `repository:library/busybox:pull`). */
@@ -67,11 +74,6 @@ export class Authenticator {
     const token = await this.token(challenge, scope, requestUrl);
     if (!token.ok) return token;
     return ok({ kind: 'bearer', header: `Bearer ${token.value.token}` });
-  }
-
-  /** Whether a rejected request used the login's credentials (then they are what is wrong). */
-  get hasCredentials(): boolean {
-    return this.credentials !== undefined;
   }
 
   private async token(challenge: Challenge, scope: string, requestUrl: string): Promise<Result<CachedToken, RegistryErrorCode>> {

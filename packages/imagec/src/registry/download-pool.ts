@@ -70,6 +70,7 @@ export class DownloadPool {
 }
 
 async function shareFile(from: string, to: string): Promise<Result<void, RegistryErrorCode>> {
+  if (from === to) return ok(undefined);
   try {
     await rm(to, { force: true });
     try {

@@ -10,7 +10,7 @@ export interface RegistryEndpoint {
   host: string;
   /** `https://registry-1.docker.io` or, for listed insecure registries only, `http://…`. */
   origin: URL;
-  /** CA certificates (PEM) to trust; absent means Node's defaults. */
+  /** CA certificates (PEM) to trust; absent means Node's built-in roots. */
   ca?: string[];
   /** False only for listed insecure registries: their TLS certificate is not verified. */
   verifyTls: boolean;
@@ -39,10 +39,11 @@ export async function registryEndpoints(host: string, options: EndpointOptions =
   const apiHost = host === defaultDomain ? dockerHubApiHost : host;
   const insecure = isInsecureRegistry(host, options.insecureRegistries ?? []);
   const extraCas = await readCertsDir(join(options.certsDir ?? defaultCertsDir, host));
+  const system = await readOptional(options.systemCaBundle ?? defaultSystemCaBundle);
   const secure: RegistryEndpoint = { host, origin: new URL(`https://${apiHost}`), verifyTls: !insecure };
-  if (extraCas.length > 0) {
-    const system = await readOptional(options.systemCaBundle ?? defaultSystemCaBundle);
-    // Setting `ca` replaces Node's roots, so the public roots and the system bundle go in too.
+  if (system !== undefined || extraCas.length > 0) {
+    // Setting `ca` replaces Node's built-in roots, so they go in too, next to the system's
+    // (which hold CAs an administrator added) and the registry's own.
     secure.ca = [...rootCertificates, ...(system === undefined ? [] : [system]), ...extraCas];
   }
   if (!insecure) return [secure];

@@ -27,7 +27,7 @@ const maxRedirects = 10;
 
 /**
  * HTTP(S) requests to registries with the TLS rules of their endpoint. Owns one keep-alive agent
- * per endpoint (plus one for redirect targets elsewhere); `close()` destroys their sockets.
+ * per endpoint and protocol; `close()` destroys their sockets.
  */
 export class Transport {
   private readonly agents = new Map<string, HttpAgent>();
