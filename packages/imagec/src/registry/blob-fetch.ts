@@ -121,16 +121,28 @@ class Download {
           response.body.destroy();
           return fail('DIGEST_MISMATCH', verificationFailedMessage(this.descriptor.digest));
         }
-        await this.file.write(chunk, 0, chunk.length, this.received);
+        const written = await this.write(chunk);
+        if (!written.ok) {
+          response.body.destroy();
+          return written;
+        }
         this.hash.update(chunk);
         this.received += chunk.length;
         this.onProgress(this.received, this.descriptor.size);
       }
       return ok(undefined);
     } catch (error) {
-      if (isFileError(error)) return fail('IO', `writing blob ${this.descriptor.digest}: ${(error as Error).message}`);
       const cause = networkCause(error as NodeJS.ErrnoException, response.url);
       return fail('BLOB_TRUNCATED', `downloading ${this.descriptor.digest}: unexpected EOF after ${this.received} of ${this.descriptor.size} bytes (${cause})`);
+    }
+  }
+
+  private async write(chunk: Buffer): Promise<Result<void, RegistryErrorCode>> {
+    try {
+      await this.file.write(chunk, 0, chunk.length, this.received);
+      return ok(undefined);
+    } catch (error) {
+      return fail('IO', `writing blob ${this.descriptor.digest}: ${(error as Error).message}`);
     }
   }
 
@@ -146,9 +158,4 @@ class Download {
 function rangeStart(response: HttpResponse): number {
   const match = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(response.headers['content-range'] ?? '');
   return match?.[1] === undefined ? Number.NaN : Number(match[1]);
-}
-
-function isFileError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOSPC' || code === 'EIO' || code === 'EBADF' || code === 'EDQUOT' || code === 'EROFS';
 }
