@@ -6,6 +6,7 @@ import { readDockerCredentials } from '../src/registry/credentials';
 import { isInsecureRegistry, registryEndpoints } from '../src/registry/endpoints';
 import { formatRegistryError, parseRegistryErrors } from '../src/registry/errors';
 import { parseManifestDocument } from '../src/registry/manifest-document';
+import { responseFailure } from '../src/registry/response-errors';
 import { formatPlatform, linuxAmd64, selectManifest } from '../src/registry/platform';
 import { parseChallenges } from '../src/registry/www-authenticate';
 
@@ -137,6 +138,23 @@ describe('registry error bodies', () => {
     const [first] = parseRegistryErrors(body);
     expect(first && formatRegistryError(first)).toBe('manifest unknown: manifest unknown');
     expect(parseRegistryErrors(Buffer.from('<html>502</html>'))).toEqual([]);
+  });
+});
+
+describe('failed registry answers, translated as dockerd translates them', () => {
+  const subject = { familiarName: 'team/app', familiarString: 'team/app:v1' };
+  const url = 'https://registry.example.com/v2/team/app/manifests/v1';
+  const body = (code: string, message: string) => Buffer.from(JSON.stringify({ errors: [{ code, message }] }));
+
+  it.each([
+    { status: 404, errorBody: body('NAME_UNKNOWN', 'repository name not known to registry'), code: 'REPOSITORY_UNKNOWN', message: 'repository team/app not found: name unknown: repository name not known to registry' },
+    { status: 403, errorBody: body('DENIED', 'requested access to the resource is denied'), code: 'REPOSITORY_DENIED', message: "pull access denied for team/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied" },
+    { status: 404, errorBody: Buffer.alloc(0), code: 'MANIFEST_UNKNOWN', message: 'manifest for team/app:v1 not found: manifest unknown: manifest unknown' },
+    { status: 503, errorBody: Buffer.from('<html>busy</html>'), code: 'REGISTRY_ERROR', message: `Get "${url}": received unexpected HTTP status: 503 Service Unavailable` },
+    { status: 429, errorBody: body('TOOMANYREQUESTS', 'You have reached your pull rate limit.'), code: 'REGISTRY_ERROR', message: `Get "${url}": toomanyrequests: You have reached your pull rate limit.` },
+    { status: 400, errorBody: Buffer.alloc(0), code: 'REGISTRY_REFUSED', message: `Get "${url}": received unexpected HTTP status: 400 Bad Request` },
+  ])('$status answer → $code', ({ status, errorBody, code, message }) => {
+    expect(responseFailure(status, url, errorBody, subject, 'manifest')).toEqual({ ok: false, error: { code, message } });
   });
 });
 
