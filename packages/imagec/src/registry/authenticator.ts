@@ -68,7 +68,7 @@ export class Authenticator {
     const challenge = this.challenge;
     if (challenge === undefined) return ok({ kind: 'anonymous' });
     if (challenge.scheme === 'basic') {
-      if (this.credentials === undefined) return fail('REGISTRY_UNAUTHORIZED', requestErrorMessage('GET', requestUrl, 'no basic auth credentials'));
+      if (this.credentials === undefined) return fail('REGISTRY_UNAUTHORIZED', requestErrorMessage(requestUrl, 'no basic auth credentials'));
       return ok({ kind: 'basic', header: basicHeader(this.credentials) });
     }
     const token = await this.token(challenge, scope, requestUrl);
@@ -98,7 +98,7 @@ export class Authenticator {
     try {
       url = new URL(challenge.params.realm ?? '');
     } catch {
-      return fail('REGISTRY_REFUSED', requestErrorMessage('GET', requestUrl, `invalid token realm ${JSON.stringify(challenge.params.realm)}`));
+      return fail('REGISTRY_REFUSED', requestErrorMessage(requestUrl, `invalid token realm ${JSON.stringify(challenge.params.realm)}`));
     }
     if (challenge.params.service !== undefined) url.searchParams.set('service', challenge.params.service);
     url.searchParams.append('scope', scope);
@@ -113,10 +113,10 @@ export class Authenticator {
     if (!body.ok) return body;
     const status = response.value.status;
     if (status === 401 || status === 403) {
-      return fail('REGISTRY_UNAUTHORIZED', requestErrorMessage('GET', requestUrl, `unauthorized: ${tokenErrorDetail(body.value)}`));
+      return fail('REGISTRY_UNAUTHORIZED', requestErrorMessage(requestUrl, `unauthorized: ${tokenErrorDetail(body.value)}`));
     }
     if (status !== 200) {
-      return fail(status >= 500 ? 'REGISTRY_ERROR' : 'REGISTRY_REFUSED', requestErrorMessage('GET', url.href, `token service answered ${status}`));
+      return fail(status >= 500 ? 'REGISTRY_ERROR' : 'REGISTRY_REFUSED', requestErrorMessage(url.href, `token service answered ${status}`));
     }
     return this.parseToken(body.value, url);
   }
@@ -126,12 +126,12 @@ export class Authenticator {
     try {
       parsed = JSON.parse(body.toString('utf8'));
     } catch {
-      return fail('REGISTRY_REFUSED', requestErrorMessage('GET', url.href, 'token service answered with invalid JSON'));
+      return fail('REGISTRY_REFUSED', requestErrorMessage(url.href, 'token service answered with invalid JSON'));
     }
     const { token, access_token: accessToken, expires_in: expiresIn } = (parsed ?? {}) as Record<string, unknown>;
     const value = typeof token === 'string' && token !== '' ? token : accessToken;
     if (typeof value !== 'string' || value === '') {
-      return fail('REGISTRY_REFUSED', requestErrorMessage('GET', url.href, 'token service answered without a token'));
+      return fail('REGISTRY_REFUSED', requestErrorMessage(url.href, 'token service answered without a token'));
     }
     const lifetime = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : defaultTokenLifetimeSeconds;
     return ok({ token: value, expiresAt: this.now() + lifetime * 1000 });

@@ -57,11 +57,13 @@ export function formatRegistryError(entry: RegistryErrorEntry): string {
   return entry.message === '' ? code : `${code}: ${entry.message}`;
 }
 
-/** Go's `url.Error`: `Get "https://host/v2/": <cause>`. */
-export function requestErrorMessage(method: string, url: string, cause: string): string {
-  const verb = method.charAt(0) + method.slice(1).toLowerCase();
-  return `${verb} "${url}": ${cause}`;
+/** Go's `url.Error` for the GETs a pull makes: `Get "https://host/v2/": <cause>`. */
+export function requestErrorMessage(url: string, cause: string): string {
+  return `Get "${url}": ${cause}`;
 }
+
+/** Set on the error a request fails with when an established connection goes silent too long. */
+export const readTimeoutCode = 'ERR_VIC_READ_TIMEOUT';
 
 /** What Go's dialer and TLS stack would say for a failed Node request, so messages read like dockerd's. */
 export function networkCause(error: NodeJS.ErrnoException, url: URL): string {
@@ -79,6 +81,8 @@ export function networkCause(error: NodeJS.ErrnoException, url: URL): string {
       return `read tcp ${hostPort}: read: connection reset by peer`;
     case 'ETIMEDOUT':
       return `dial tcp ${hostPort}: i/o timeout`;
+    case readTimeoutCode:
+      return `read tcp ${hostPort}: i/o timeout`;
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'SELF_SIGNED_CERT_IN_CHAIN':

@@ -186,7 +186,7 @@ export class RegistryClient {
       if (status === 401) auth.learn(response.value);
       response.value.body.resume();
       if (status !== 200 && status !== 401) {
-        lastFailure = fail(status >= 500 ? 'REGISTRY_ERROR' : 'REGISTRY_REFUSED', requestErrorMessage('GET', url.href, `received unexpected HTTP status: ${status}`));
+        lastFailure = fail(status >= 500 ? 'REGISTRY_ERROR' : 'REGISTRY_REFUSED', requestErrorMessage(url.href, `received unexpected HTTP status: ${status}`));
         continue;
       }
       return ok({ endpoint, auth });

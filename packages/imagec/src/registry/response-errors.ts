@@ -27,9 +27,9 @@ export function pullAccessDenied(subject: RequestSubject, cause: string = denied
  */
 export function unauthorizedFailure(kind: AuthKind, url: string, body: Buffer, subject: RequestSubject): Failure<RegistryErrorCode> {
   if (kind === 'bearer') return pullAccessDenied(subject);
-  if (kind === 'basic') return { code: 'REGISTRY_UNAUTHORIZED', message: requestErrorMessage('GET', url, 'unauthorized: incorrect username or password') };
+  if (kind === 'basic') return { code: 'REGISTRY_UNAUTHORIZED', message: requestErrorMessage(url, 'unauthorized: incorrect username or password') };
   const first = parseRegistryErrors(body)[0];
-  return { code: 'REGISTRY_UNAUTHORIZED', message: requestErrorMessage('GET', url, first === undefined ? 'unauthorized: authentication required' : formatRegistryError(first)) };
+  return { code: 'REGISTRY_UNAUTHORIZED', message: requestErrorMessage(url, first === undefined ? 'unauthorized: authentication required' : formatRegistryError(first)) };
 }
 
 const statusTexts: Record<number, string> = {
@@ -67,15 +67,15 @@ export function responseFailure(
     case 'NAME_UNKNOWN':
       return fail('REPOSITORY_UNKNOWN', `repository ${subject.familiarName} not found: ${formatRegistryError(first)}`);
     case 'BLOB_UNKNOWN':
-      return fail('BLOB_UNKNOWN', requestErrorMessage('GET', url, formatRegistryError(first)));
+      return fail('BLOB_UNKNOWN', requestErrorMessage(url, formatRegistryError(first)));
   }
   if (status === 404) {
     return notFound === 'manifest'
       ? fail('MANIFEST_UNKNOWN', `manifest for ${subject.familiarString} not found: manifest unknown: manifest unknown`)
-      : fail('BLOB_UNKNOWN', requestErrorMessage('GET', url, 'blob unknown: blob unknown to registry'));
+      : fail('BLOB_UNKNOWN', requestErrorMessage(url, 'blob unknown: blob unknown to registry'));
   }
   // distribution's client wording for a status without an errors body.
   const cause = first === undefined ? `received unexpected HTTP status: ${status} ${statusTexts[status] ?? ''}`.trimEnd() : formatRegistryError(first);
   const retryable = status >= 500 || status === 408 || status === 429;
-  return fail(retryable ? 'REGISTRY_ERROR' : 'REGISTRY_REFUSED', requestErrorMessage('GET', url, cause));
+  return fail(retryable ? 'REGISTRY_ERROR' : 'REGISTRY_REFUSED', requestErrorMessage(url, cause));
 }

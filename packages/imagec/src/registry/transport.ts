@@ -2,7 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, t
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { fail, ok, type Result } from '../result';
 import type { RegistryEndpoint } from './endpoints';
-import { networkCause, requestErrorMessage, type RegistryErrorCode } from './errors';
+import { networkCause, readTimeoutCode, requestErrorMessage, type RegistryErrorCode } from './errors';
 
 export interface HttpResponse {
   status: number;
@@ -52,7 +52,7 @@ export class Transport {
       response.value.body.resume();
       current = new URL(location, current);
     }
-    return fail('REGISTRY_ERROR', requestErrorMessage('GET', url.href, `stopped after ${maxRedirects} redirects`));
+    return fail('REGISTRY_ERROR', requestErrorMessage(url.href, `stopped after ${maxRedirects} redirects`));
   }
 
   close(): void {
@@ -69,11 +69,11 @@ export class Transport {
       const request = issue(url, { method: 'GET', headers, agent });
       request.setTimeout(this.timeouts.idleMs, () => {
         const error: NodeJS.ErrnoException = new Error(`i/o timeout after ${this.timeouts.idleMs} ms`);
-        error.code = 'ETIMEDOUT';
+        error.code = request.socket?.connecting === false ? readTimeoutCode : 'ETIMEDOUT';
         request.destroy(error);
       });
-      request.once('error', (error: NodeJS.ErrnoException) => {
-        resolve(fail('REGISTRY_UNREACHABLE', requestErrorMessage('GET', url.href, networkCause(error, url))));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        resolve(fail('REGISTRY_UNREACHABLE', requestErrorMessage(url.href, networkCause(error, url))));
       });
       request.once('response', (response) => {
         resolve(
@@ -122,7 +122,7 @@ export async function readBody(response: HttpResponse, limit: number): Promise<R
       chunks.push(chunk);
     }
   } catch (error) {
-    return fail('REGISTRY_UNREACHABLE', requestErrorMessage('GET', response.url.href, networkCause(error as NodeJS.ErrnoException, response.url)));
+    return fail('REGISTRY_UNREACHABLE', requestErrorMessage(response.url.href, networkCause(error as NodeJS.ErrnoException, response.url)));
   }
   return ok(Buffer.concat(chunks, length));
 }
