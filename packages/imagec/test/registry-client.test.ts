@@ -97,17 +97,25 @@ describe('resolving an image on an anonymous registry', () => {
     expect(resolved.manifestDigest).toBe(image.manifestDigest);
   });
 
-  it('from a multi-arch index, the linux/amd64 entry, with the index digest as the image digest', async () => {
-    const arm = await pushImage(anonymous, 'multi', 'arm64-only-child', { layers: [100], architecture: 'arm64' });
-    const amd = await pushImage(anonymous, 'multi', 'amd64-child', { layers: [100] });
-    const index = await pushIndex(anonymous, 'multi', 'latest', [
-      { image: arm, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
-      { image: amd, platform: { os: 'linux', architecture: 'amd64' } },
-    ]);
-    const resolved = valueOf(await client({ insecureRegistries: [anonymous.host] }).resolve(ref(`${anonymous.host}/multi`)));
+  it.each(['docker', 'oci'] as const)('from a multi-arch %s index, the linux/amd64 entry, with the index digest as the image digest', async (format) => {
+    const repo = `multi-${format}`;
+    const arm = await pushImage(anonymous, repo, 'arm64-child', { layers: [100], architecture: 'arm64', format });
+    const amd = await pushImage(anonymous, repo, 'amd64-child', { layers: [100], format });
+    const index = await pushIndex(
+      anonymous,
+      repo,
+      'latest',
+      [
+        { image: arm, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+        { image: amd, platform: { os: 'linux', architecture: 'amd64' } },
+      ],
+      format,
+    );
+    const resolved = valueOf(await client({ insecureRegistries: [anonymous.host] }).resolve(ref(`${anonymous.host}/${repo}`)));
     expect(resolved.digest).toBe(index.digest);
     expect(resolved.index?.index.manifests).toHaveLength(2);
     expect(resolved.manifestDigest).toBe(amd.manifestDigest);
+    expect(resolved.manifestMediaType).toBe(format === 'oci' ? MediaType.ociManifest : MediaType.dockerManifest);
     expect(resolved.platform.architecture).toBe('amd64');
   });
 
@@ -170,6 +178,13 @@ describe('basic auth', () => {
     const configPath = join(work, 'docker-config.json');
     await writeFile(configPath, JSON.stringify({ auths: { [basic.host]: { auth: Buffer.from('alice:secret').toString('base64') } } }));
     const c = client({ insecureRegistries: [basic.host], dockerConfigPath: configPath });
+    expect(valueOf(await c.resolve(ref(`${basic.host}/private:v1`))).manifestDigest).toBe(basicImage.manifestDigest);
+  });
+
+  it('prefers explicit credentials over a stale docker login', async () => {
+    const configPath = join(work, 'stale-docker-config.json');
+    await writeFile(configPath, JSON.stringify({ auths: { [basic.host]: { auth: Buffer.from('alice:old-password').toString('base64') } } }));
+    const c = client({ insecureRegistries: [basic.host], dockerConfigPath: configPath, credentials: { [basic.host]: { username: 'alice', password: 'secret' } } });
     expect(valueOf(await c.resolve(ref(`${basic.host}/private:v1`))).manifestDigest).toBe(basicImage.manifestDigest);
   });
 
@@ -276,6 +291,13 @@ describe('blob downloads', () => {
     expect(createHash('sha256').update(await readFile(path)).digest('hex')).toBe(layer(0).digest.slice('sha256:'.length));
     expect(progress.at(-1)).toBe(1);
     expect(progress.length).toBeGreaterThan(1);
+  });
+
+  it('rejects a manifest whose bytes do not match the digest asked for', async () => {
+    proxy.reset();
+    proxy.setFault({ kind: 'corrupt', digest: image.manifestDigest });
+    const result = await proxyClient().resolve(ref(`${proxy.host}/app@${image.manifestDigest}`));
+    expect(result).toEqual({ ok: false, error: { code: 'DIGEST_MISMATCH', message: `manifest verification failed for digest ${image.manifestDigest}` } });
   });
 
   it('rejects a corrupt blob with docker\'s verification error', async () => {
@@ -538,11 +560,17 @@ async function pushManifest(registry: TestRegistry, repo: string, reference: str
 }
 
 /** An image whose layers are random bytes: the client never looks inside a layer. */
-async function pushImage(registry: TestRegistry, repo: string, tag: string, shape: { layers: number[]; architecture?: string }): Promise<PushedImage> {
+async function pushImage(
+  registry: TestRegistry,
+  repo: string,
+  tag: string,
+  shape: { layers: number[]; architecture?: string; format?: 'docker' | 'oci' },
+): Promise<PushedImage> {
+  const oci = shape.format === 'oci';
   const layers: Descriptor[] = [];
   for (const size of shape.layers) {
     const bytes = randomBytes(size);
-    layers.push({ mediaType: MediaType.dockerLayerGzip, size, digest: await pushBlob(registry, repo, bytes) });
+    layers.push({ mediaType: oci ? MediaType.ociLayerGzip : MediaType.dockerLayerGzip, size, digest: await pushBlob(registry, repo, bytes) });
   }
   const config = {
     architecture: shape.architecture ?? 'amd64',
@@ -554,12 +582,12 @@ async function pushImage(registry: TestRegistry, repo: string, tag: string, shap
   const configDigest = await pushBlob(registry, repo, configBytes);
   const manifest = {
     schemaVersion: 2,
-    mediaType: MediaType.dockerManifest,
-    config: { mediaType: MediaType.dockerConfig, size: configBytes.length, digest: configDigest },
+    mediaType: oci ? MediaType.ociManifest : MediaType.dockerManifest,
+    config: { mediaType: oci ? MediaType.ociConfig : MediaType.dockerConfig, size: configBytes.length, digest: configDigest },
     layers,
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 3));
-  const manifestDigest = await pushManifest(registry, repo, tag, MediaType.dockerManifest, manifestBytes);
+  const manifestDigest = await pushManifest(registry, repo, tag, manifest.mediaType, manifestBytes);
   return { manifestDigest, manifestBytes, configBytes, layers };
 }
 
@@ -568,13 +596,15 @@ async function pushIndex(
   repo: string,
   tag: string,
   entries: Array<{ image: PushedImage; platform: { os: string; architecture: string; variant?: string } }>,
+  format: 'docker' | 'oci' = 'docker',
 ): Promise<{ digest: string }> {
+  const [indexType, entryType] = format === 'oci' ? [MediaType.ociIndex, MediaType.ociManifest] : [MediaType.dockerManifestList, MediaType.dockerManifest];
   const index = {
     schemaVersion: 2,
-    mediaType: MediaType.dockerManifestList,
-    manifests: entries.map((e) => ({ mediaType: MediaType.dockerManifest, size: e.image.manifestBytes.length, digest: e.image.manifestDigest, platform: e.platform })),
+    mediaType: indexType,
+    manifests: entries.map((e) => ({ mediaType: entryType, size: e.image.manifestBytes.length, digest: e.image.manifestDigest, platform: e.platform })),
   };
-  return { digest: await pushManifest(registry, repo, tag, MediaType.dockerManifestList, Buffer.from(JSON.stringify(index))) };
+  return { digest: await pushManifest(registry, repo, tag, indexType, Buffer.from(JSON.stringify(index))) };
 }
 
 interface TokenService {
