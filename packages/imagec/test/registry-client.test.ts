@@ -398,6 +398,19 @@ describe('blob downloads', () => {
     }
   });
 
+  it('tells every pull sharing a download that it failed', async () => {
+    proxy.reset();
+    proxy.setDelay(100);
+    proxy.setFault({ kind: 'corrupt', digest: layer(1).digest });
+    const c = proxyClient();
+    const results = await Promise.all([0, 1].map((i) => c.fetchBlob(proxied(), layer(1), join(work, `blob-shared-corrupt-${i}`))));
+    expect(results.map((r) => r.ok || r.error.message)).toEqual([
+      `filesystem layer verification failed for digest ${layer(1).digest}`,
+      `filesystem layer verification failed for digest ${layer(1).digest}`,
+    ]);
+    expect(proxy.requests().filter((r) => r.path.endsWith(layer(1).digest))).toHaveLength(1);
+  });
+
   it('runs no more downloads at once than the limit', async () => {
     const many = await pushImage(anonymous, 'many', 'v1', { layers: [20_000, 20_001, 20_002, 20_003, 20_004, 20_005] });
     proxy.reset();
