@@ -126,6 +126,14 @@ describe('resolving an image on an anonymous registry', () => {
     expect(failureOf(result)).toBe('no matching manifest for linux/amd64 in the manifest list entries');
   });
 
+  it('a single-platform image for another architecture is refused, since every container is an amd64 VM', async () => {
+    await pushImage(anonymous, 'armsingle', 'v1', { layers: [100], architecture: 'arm64' });
+    const result = await client({ insecureRegistries: [anonymous.host] }).resolve(ref(`${anonymous.host}/armsingle:v1`));
+    expect(failureOf(result)).toBe(
+      `image with reference ${anonymous.host}/armsingle:v1 was found but its platform (linux/arm64) does not match the specified platform (linux/amd64)`,
+    );
+  });
+
   it('an unknown tag or repository fails with docker\'s not-found wording', async () => {
     const c = client({ insecureRegistries: [anonymous.host] });
     expect(failureOf(await c.resolve(ref(`${anonymous.host}/app:nope`)))).toBe(

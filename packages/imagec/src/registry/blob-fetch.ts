@@ -104,9 +104,7 @@ class Download {
     }
     const streamed = await this.consume(response);
     if (!streamed.ok) return streamed;
-    if (this.received < this.descriptor.size) {
-      return fail('BLOB_TRUNCATED', `downloading ${this.descriptor.digest}: unexpected EOF after ${this.received} of ${this.descriptor.size} bytes`);
-    }
+    if (this.received < this.descriptor.size) return fail('BLOB_TRUNCATED', this.shortBy());
     if (`${this.descriptor.digest.split(':')[0]}:${this.hash.copy().digest('hex')}` !== this.descriptor.digest) {
       return fail('DIGEST_MISMATCH', verificationFailedMessage(this.descriptor.digest));
     }
@@ -133,8 +131,12 @@ class Download {
       return ok(undefined);
     } catch (error) {
       const cause = networkCause(error as NodeJS.ErrnoException, response.url);
-      return fail('BLOB_TRUNCATED', `downloading ${this.descriptor.digest}: unexpected EOF after ${this.received} of ${this.descriptor.size} bytes (${cause})`);
+      return fail('BLOB_TRUNCATED', `${this.shortBy()} (${cause})`);
     }
+  }
+
+  private shortBy(): string {
+    return `downloading ${this.descriptor.digest}: unexpected EOF after ${this.received} of ${this.descriptor.size} bytes`;
   }
 
   private async write(chunk: Buffer): Promise<Result<void, RegistryErrorCode>> {

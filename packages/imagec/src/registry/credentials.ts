@@ -15,8 +15,8 @@ export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(dir, 'config.json');
 }
 
-// The key `docker login` (no server) writes for Docker Hub, kept for compatibility with v1 clients.
-const dockerHubAuthKey = 'https://index.docker.io/v1/';
+// `docker login` without a server writes Docker Hub's v1 URL as the key; other tools use the hosts.
+const dockerHubAuthKeys = ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
 
 /**
  * The `auths` credentials `docker login` stored for `registryHost` (as it appears in an image
@@ -51,7 +51,7 @@ export async function readDockerCredentials(
 
 /** Keys may be bare hosts or URLs (`https://host/v1/`), as older clients wrote them; Hub has its legacy key. */
 function findAuthEntry(auths: Record<string, unknown>, registryHost: string): unknown {
-  const wanted = registryHost === defaultDomain ? new Set([dockerHubAuthKey, 'index.docker.io', 'docker.io', 'registry-1.docker.io']) : new Set([registryHost]);
+  const wanted = new Set(registryHost === defaultDomain ? dockerHubAuthKeys : [registryHost]);
   for (const [key, entry] of Object.entries(auths)) {
     if (wanted.has(key) || wanted.has(hostOfKey(key))) return entry;
   }

@@ -27,7 +27,9 @@ export class DownloadPool {
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly concurrency: number = defaultDownloadConcurrency) {
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`download concurrency must be a positive integer, got ${concurrency}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`download concurrency must be a positive integer, got ${concurrency}`);
+    }
   }
 
   fetch(key: string, path: string, onProgress: BlobProgress, download: BlobDownload): Promise<Result<void, RegistryErrorCode>> {

@@ -52,8 +52,7 @@ export function parseManifestDocument(
     return fail('MANIFEST_INVALID', `invalid manifest for ${reference}: not a JSON object`);
   }
   const document = json as Record<string, unknown>;
-  const headerType = contentType?.split(';')[0]?.trim();
-  const mediaType = typeof document.mediaType === 'string' ? document.mediaType : headerType !== undefined && headerType !== '' && headerType !== 'application/json' ? headerType : inferMediaType(document);
+  const mediaType = typeof document.mediaType === 'string' ? document.mediaType : (specificType(contentType) ?? inferMediaType(document));
   if (document.schemaVersion === 1 || schema1Types.has(mediaType)) return fail('MANIFEST_UNSUPPORTED', schema1Message(reference));
   if (document.schemaVersion !== 2) {
     return fail('MANIFEST_INVALID', `invalid manifest for ${reference}: unsupported schemaVersion ${JSON.stringify(document.schemaVersion)}`);
@@ -62,6 +61,12 @@ export function parseManifestDocument(
   if (indexTypes.has(mediaType)) return parseIndex(document, mediaType, reference);
   // distribution's `UnmarshalManifest` wording.
   return fail('MANIFEST_UNSUPPORTED', `unsupported manifest media type and no default available: ${mediaType}`);
+}
+
+/** The header's media type unless it says nothing more than "JSON". */
+function specificType(contentType: string | undefined): string | undefined {
+  const type = contentType?.split(';')[0]?.trim();
+  return type === undefined || type === '' || type === 'application/json' ? undefined : type;
 }
 
 function inferMediaType(document: Record<string, unknown>): string {
@@ -102,7 +107,9 @@ function checkDescriptor(value: unknown, where: string): Result<Descriptor, 'MAN
   if (typeof mediaType !== 'string' || mediaType === '') return fail('MANIFEST_INVALID', `${where} has no mediaType`);
   if (typeof digest !== 'string') return fail('MANIFEST_INVALID', `${where} has no digest`);
   if (!parseDigest(digest).ok) return fail('MANIFEST_INVALID', `${where} has an invalid digest ${JSON.stringify(digest)}`);
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return fail('MANIFEST_INVALID', `${where} has an invalid size ${JSON.stringify(size)}`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    return fail('MANIFEST_INVALID', `${where} has an invalid size ${JSON.stringify(size)}`);
+  }
   if (platform !== undefined) {
     const { os, architecture } = (platform ?? {}) as Record<string, unknown>;
     if (typeof os !== 'string' || typeof architecture !== 'string') return fail('MANIFEST_INVALID', `${where} has an invalid platform`);

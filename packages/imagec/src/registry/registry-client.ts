@@ -108,7 +108,7 @@ export class RegistryClient {
       manifest,
       configBytes: config.value.bytes,
       config: config.value.config,
-      platform: { os: config.value.config.os, architecture: config.value.config.architecture, ...(config.value.config.variant === undefined ? {} : { variant: config.value.config.variant }) },
+      platform: platformOf(config.value.config),
     });
   }
 
@@ -186,7 +186,8 @@ export class RegistryClient {
       if (status === 401) auth.learn(response.value);
       response.value.body.resume();
       if (status !== 200 && status !== 401) {
-        lastFailure = fail(status >= 500 ? 'REGISTRY_ERROR' : 'REGISTRY_REFUSED', requestErrorMessage(url.href, `received unexpected HTTP status: ${status}`));
+        const code = status >= 500 ? 'REGISTRY_ERROR' : 'REGISTRY_REFUSED';
+        lastFailure = fail(code, requestErrorMessage(url.href, `received unexpected HTTP status: ${status}`));
         continue;
       }
       return ok({ endpoint, auth });
@@ -253,10 +254,13 @@ export class RegistryClient {
 
   private async fetchConfig(context: RequestContext, manifest: ImageManifest, platform: Platform, checkPlatform: boolean) {
     const descriptor = manifest.config;
+    const name = fullString(context.reference);
     if (descriptor.mediaType !== MediaType.dockerConfig && descriptor.mediaType !== MediaType.ociConfig) {
-      return fail('MANIFEST_UNSUPPORTED', `${fullString(context.reference)} is not a container image: its config has media type ${descriptor.mediaType}`);
+      return fail('MANIFEST_UNSUPPORTED', `${name} is not a container image: its config has media type ${descriptor.mediaType}`);
     }
-    if (descriptor.size > configLimit) return fail('MANIFEST_INVALID', `image config of ${fullString(context.reference)} is ${descriptor.size} bytes, over the ${configLimit} byte limit`);
+    if (descriptor.size > configLimit) {
+      return fail('MANIFEST_INVALID', `image config of ${name} is ${descriptor.size} bytes, over the ${configLimit} byte limit`);
+    }
     const url = this.blobUrl(context, descriptor.digest);
     const response = await this.authorizedGet(context, url, {});
     if (!response.ok) return response;
@@ -266,14 +270,12 @@ export class RegistryClient {
     if (digestOf(body.value, descriptor.digest) !== descriptor.digest) {
       return fail('DIGEST_MISMATCH', `image config verification failed for digest ${descriptor.digest}`);
     }
-    const config = parseConfig(body.value, manifest, fullString(context.reference));
+    const config = parseConfig(body.value, manifest, name);
     if (!config.ok) return config;
-    const actual = { os: config.value.os, architecture: config.value.architecture, ...(config.value.variant === undefined ? {} : { variant: config.value.variant }) };
+    const actual = platformOf(config.value);
     if (checkPlatform && !platformMatches(platform, actual)) {
-      return fail(
-        'NO_MATCHING_PLATFORM',
-        `image with reference ${fullString(context.reference)} was found but its platform (${formatPlatform(actual)}) does not match the specified platform (${formatPlatform(platform)})`,
-      );
+      const mismatch = `its platform (${formatPlatform(actual)}) does not match the specified platform (${formatPlatform(platform)})`;
+      return fail('NO_MATCHING_PLATFORM', `image with reference ${context.subject.familiarString} was found but ${mismatch}`);
     }
     return ok({ bytes: body.value, config: config.value });
   }
@@ -281,6 +283,11 @@ export class RegistryClient {
   private blobUrl(context: RequestContext, digest: string): URL {
     return new URL(`/v2/${context.reference.path}/blobs/${digest}`, context.session.endpoint.origin);
   }
+}
+
+function platformOf(config: ImageConfig): Platform {
+  const { os, architecture, variant } = config;
+  return variant === undefined ? { os, architecture } : { os, architecture, variant };
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

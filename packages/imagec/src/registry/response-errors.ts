@@ -29,7 +29,8 @@ export function unauthorizedFailure(kind: AuthKind, url: string, body: Buffer, s
   if (kind === 'bearer') return pullAccessDenied(subject);
   if (kind === 'basic') return { code: 'REGISTRY_UNAUTHORIZED', message: requestErrorMessage(url, 'unauthorized: incorrect username or password') };
   const first = parseRegistryErrors(body)[0];
-  return { code: 'REGISTRY_UNAUTHORIZED', message: requestErrorMessage(url, first === undefined ? 'unauthorized: authentication required' : formatRegistryError(first)) };
+  const cause = first === undefined ? 'unauthorized: authentication required' : formatRegistryError(first);
+  return { code: 'REGISTRY_UNAUTHORIZED', message: requestErrorMessage(url, cause) };
 }
 
 const statusTexts: Record<number, string> = {
@@ -75,7 +76,8 @@ export function responseFailure(
       : fail('BLOB_UNKNOWN', requestErrorMessage(url, 'blob unknown: blob unknown to registry'));
   }
   // distribution's client wording for a status without an errors body.
-  const cause = first === undefined ? `received unexpected HTTP status: ${status} ${statusTexts[status] ?? ''}`.trimEnd() : formatRegistryError(first);
+  const statusLine = `${status} ${statusTexts[status] ?? ''}`.trimEnd();
+  const cause = first === undefined ? `received unexpected HTTP status: ${statusLine}` : formatRegistryError(first);
   const retryable = status >= 500 || status === 408 || status === 429;
   return fail(retryable ? 'REGISTRY_ERROR' : 'REGISTRY_REFUSED', requestErrorMessage(url, cause));
 }
