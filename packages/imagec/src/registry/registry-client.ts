@@ -114,10 +114,13 @@ export class RegistryClient {
 
   /**
    * Downloads the blob `descriptor` names from `reference`'s repository into the file at `path`
-   * (created or truncated), resolving once the file is complete and matches the digest.
-   * Concurrent requests for one digest share one download (each still gets its own file), and
-   * at most `maxConcurrentDownloads` downloads run at once. `path` should be on the file system
-   * of the blob store, so committing it is a rename.
+   * (created or truncated), resolving once the file is complete and matches the digest; after a
+   * failure its content is unspecified and the caller removes it. The caller owns the file
+   * either way, so `path` should be on the blob store's file system and committing is a rename.
+   * Concurrent requests for one digest share one download (each still gets its own file, a hard
+   * link made before anyone is told), and at most `maxConcurrentDownloads` downloads run at once.
+   * `onProgress(bytesDone, total)` follows the bytes on disk; it goes back to 0 if the download
+   * has to start over.
    */
   async fetchBlob(
     reference: ImageReference,
