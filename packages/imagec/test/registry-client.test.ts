@@ -303,21 +303,28 @@ describe('blob downloads', () => {
 
   it('rejects a manifest whose bytes do not match the digest asked for', async () => {
     proxy.reset();
-    proxy.setFault({ kind: 'corrupt', digest: image.manifestDigest });
+    proxy.setFault({ kind: 'corrupt', pathEnd: image.manifestDigest });
     const result = await proxyClient().resolve(ref(`${proxy.host}/app@${image.manifestDigest}`));
+    expect(result).toEqual({ ok: false, error: { code: 'DIGEST_MISMATCH', message: `manifest verification failed for digest ${image.manifestDigest}` } });
+  });
+
+  it('rejects a manifest pulled by tag whose bytes do not match the Docker-Content-Digest header', async () => {
+    proxy.reset();
+    proxy.setFault({ kind: 'corrupt', pathEnd: '/manifests/v1' });
+    const result = await proxyClient().resolve(ref(`${proxy.host}/app:v1`));
     expect(result).toEqual({ ok: false, error: { code: 'DIGEST_MISMATCH', message: `manifest verification failed for digest ${image.manifestDigest}` } });
   });
 
   it('rejects a corrupt blob with docker\'s verification error', async () => {
     proxy.reset();
-    proxy.setFault({ kind: 'corrupt', digest: layer(1).digest });
+    proxy.setFault({ kind: 'corrupt', pathEnd: layer(1).digest });
     const result = await proxyClient().fetchBlob(proxied(), layer(1), join(work, 'blob-corrupt'));
     expect(result).toEqual({ ok: false, error: { code: 'DIGEST_MISMATCH', message: `filesystem layer verification failed for digest ${layer(1).digest}` } });
   });
 
   it('resumes a broken download with a Range request from the byte reached, and verifies the whole', async () => {
     proxy.reset();
-    proxy.setFault({ kind: 'truncate-once', digest: layer(0).digest, afterBytes: 100_000 });
+    proxy.setFault({ kind: 'truncate-once', pathEnd: layer(0).digest, afterBytes: 100_000 });
     const path = join(work, 'blob-resumed');
     const progress: number[] = [];
     valueOf(await proxyClient().fetchBlob(proxied(), layer(0), path, (done) => progress.push(done)));
@@ -336,7 +343,7 @@ describe('blob downloads', () => {
 
   it('starts over when the server ignores the Range request', async () => {
     proxy.reset();
-    proxy.setFault({ kind: 'truncate-once', digest: layer(0).digest, afterBytes: 50_000, ignoreRange: true });
+    proxy.setFault({ kind: 'truncate-once', pathEnd: layer(0).digest, afterBytes: 50_000, ignoreRange: true });
     const path = join(work, 'blob-restarted');
     const progress: number[] = [];
     valueOf(await proxyClient().fetchBlob(proxied(), layer(0), path, (done) => progress.push(done)));
@@ -346,10 +353,10 @@ describe('blob downloads', () => {
 
   it('retries a server error, and gives up after the attempts with the last error', async () => {
     proxy.reset();
-    proxy.setFault({ kind: 'status-500', digest: layer(2).digest, times: 2 });
+    proxy.setFault({ kind: 'status-500', pathEnd: layer(2).digest, times: 2 });
     valueOf(await proxyClient().fetchBlob(proxied(), layer(2), join(work, 'blob-500')));
     proxy.reset();
-    proxy.setFault({ kind: 'status-500', digest: layer(2).digest, times: 100 });
+    proxy.setFault({ kind: 'status-500', pathEnd: layer(2).digest, times: 100 });
     const failed = await proxyClient().fetchBlob(proxied(), layer(2), join(work, 'blob-500-always'));
     expect(failureOf(failed)).toBe(`Get "http://${proxy.host}/v2/app/blobs/${layer(2).digest}": received unexpected HTTP status: 500 Internal Server Error`);
     expect(proxy.requests().filter((r) => r.path.endsWith(layer(2).digest))).toHaveLength(fastRetry.maxAttempts);
@@ -357,7 +364,7 @@ describe('blob downloads', () => {
 
   it('gives up on a blob cut short on every attempt with a truncation error', async () => {
     proxy.reset();
-    proxy.setFault({ kind: 'truncate-always', digest: layer(1).digest, afterBytes: 10 });
+    proxy.setFault({ kind: 'truncate-always', pathEnd: layer(1).digest, afterBytes: 10 });
     const result = await proxyClient().fetchBlob(proxied(), layer(1), join(work, 'blob-truncated'));
     expect(result.ok || result.error.code).toBe('BLOB_TRUNCATED');
     expect(failureOf(result)).toContain(`downloading ${layer(1).digest}: unexpected EOF`);
@@ -380,7 +387,7 @@ describe('blob downloads', () => {
 
   it('gives up on a silent connection after the idle timeout and resumes', async () => {
     proxy.reset();
-    proxy.setFault({ kind: 'stall-once', digest: layer(0).digest, afterBytes: 80_000 });
+    proxy.setFault({ kind: 'stall-once', pathEnd: layer(0).digest, afterBytes: 80_000 });
     const path = join(work, 'blob-stalled');
     const started = Date.now();
     valueOf(await proxyClient({ timeouts: { idleMs: 300 } }).fetchBlob(proxied(), layer(0), path));
@@ -396,7 +403,7 @@ describe('blob downloads', () => {
     try {
       const pushed = await pushImage(basic, 'cdn', 'v1', { layers: [40_000] });
       const blob = pushed.layers[0] as Descriptor;
-      cdnProxy.setFault({ kind: 'redirect', digest: blob.digest });
+      cdnProxy.setFault({ kind: 'redirect', pathEnd: blob.digest });
       const c = client({ insecureRegistries: [cdnProxy.host], credentials: { [cdnProxy.host]: { username: 'alice', password: 'secret' } } });
       valueOf(await c.fetchBlob(ref(`${cdnProxy.host}/cdn`), blob, join(work, 'blob-cdn')));
       const gets = cdnProxy.requests().filter((r) => r.path.endsWith(blob.digest));
@@ -409,7 +416,7 @@ describe('blob downloads', () => {
   it('tells every pull sharing a download that it failed', async () => {
     proxy.reset();
     proxy.setDelay(100);
-    proxy.setFault({ kind: 'corrupt', digest: layer(1).digest });
+    proxy.setFault({ kind: 'corrupt', pathEnd: layer(1).digest });
     const c = proxyClient();
     const results = await Promise.all([0, 1].map((i) => c.fetchBlob(proxied(), layer(1), join(work, `blob-shared-corrupt-${i}`))));
     expect(results.map((r) => r.ok || r.error.message)).toEqual([
@@ -700,14 +707,14 @@ function libtrustKeyId(spkiDer: Buffer): string {
 }
 
 type Fault =
-  | { kind: 'corrupt'; digest: string }
-  | { kind: 'truncate-once'; digest: string; afterBytes: number; ignoreRange?: boolean }
-  | { kind: 'truncate-always'; digest: string; afterBytes: number }
-  | { kind: 'status-500'; digest: string; times: number }
+  | { kind: 'corrupt'; pathEnd: string }
+  | { kind: 'truncate-once'; pathEnd: string; afterBytes: number; ignoreRange?: boolean }
+  | { kind: 'truncate-always'; pathEnd: string; afterBytes: number }
+  | { kind: 'status-500'; pathEnd: string; times: number }
   /** Sends `afterBytes`, then goes silent with the connection open. */
-  | { kind: 'stall-once'; digest: string; afterBytes: number }
+  | { kind: 'stall-once'; pathEnd: string; afterBytes: number }
   /** Answers 307 to the same blob at `localhost` (another origin), as a registry sends clients to its CDN. */
-  | { kind: 'redirect'; digest: string };
+  | { kind: 'redirect'; pathEnd: string };
 
 interface ProxiedRequest {
   method: string;
@@ -744,7 +751,7 @@ async function startFaultProxy(target: string, cdnAuthorization?: string): Promi
     const range = request.headers.range;
     log.push({ method: request.method ?? 'GET', path, ...(range === undefined ? {} : { range }), authorized: request.headers.authorization !== undefined });
     const isBlob = path.includes('/blobs/sha256:');
-    const hit = fault !== undefined && path.endsWith(fault.digest) ? fault : undefined;
+    const hit = fault !== undefined && path.endsWith(fault.pathEnd) ? fault : undefined;
     if (isBlob) {
       active++;
       maxActive = Math.max(maxActive, active);
