@@ -49,7 +49,8 @@ export class Authenticator {
    */
   learn(response: HttpResponse): boolean {
     const challenges = parseChallenges(response.headersDistinct['www-authenticate'] ?? []);
-    const usable = challenges.find((c) => c.scheme === 'bearer' && c.params.realm !== undefined) ?? challenges.find((c) => c.scheme === 'basic');
+    const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm !== undefined);
+    const usable = bearer ?? challenges.find((c) => c.scheme === 'basic');
     if (usable === undefined) return false;
     // A bearer 401 repeats the challenge with the scope it wanted and `error="insufficient_scope"`;
     // only another scheme, realm or service is news worth a retry.
@@ -68,7 +69,9 @@ export class Authenticator {
     const challenge = this.challenge;
     if (challenge === undefined) return ok({ kind: 'anonymous' });
     if (challenge.scheme === 'basic') {
-      if (this.credentials === undefined) return fail('REGISTRY_UNAUTHORIZED', requestErrorMessage(requestUrl, 'no basic auth credentials'));
+      if (this.credentials === undefined) {
+        return fail('REGISTRY_UNAUTHORIZED', requestErrorMessage(requestUrl, 'no basic auth credentials'));
+      }
       return ok({ kind: 'basic', header: basicHeader(this.credentials) });
     }
     const token = await this.token(challenge, scope, requestUrl);
