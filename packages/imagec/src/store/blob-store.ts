@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseDigest } from '../digest';
@@ -97,6 +97,11 @@ export class BlobStore {
     await mkdir(dirname(target), { recursive: true });
     await rename(tempPath, target);
     await syncDirectory(dirname(target));
+  }
+
+  /** Digests of every blob held. */
+  async list(): Promise<string[]> {
+    return (await readdir(join(this.root, 'sha256'))).map((hex) => `sha256:${hex}`);
   }
 
   async remove(digest: string): Promise<void> {
