@@ -1,11 +1,10 @@
 /**
- * The foundation's benchmark: two ratios, each against a floor measured in the same run on the
+ * The foundation's figures: two ratios, each against a floor measured in the same run on the
  * same machine, so a slow or busy host moves both sides alike.
  *   1. container VM boot-to-first-output ÷ bare-boot floor (same QEMU and kernel, a busybox init
  *      that powers off at once);
  *   2. container stdout throughput through the tether ÷ raw virtio-serial throughput (dd to the
  *      port, no Node, no protocol).
- * Numbers, not pass/fail. `npm run bench [-- --runs N]`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, copyFileSync, mkdirSync, chmodSync } from 'node:fs';
@@ -16,9 +15,7 @@ import { bootBusyboxContainer } from '../test/support/container-vm';
 import { ensureBootstrapIso, FLOOR_MARKER } from '../test/support/bootstrap-iso';
 import { median, mib, timeSocketBytes } from './measure';
 
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const THROUGHPUT_BYTES = 128 * 1024 * 1024;
-const work = mkdtempSync(join(tmpdir(), 'vic-bench-'));
 
 async function floorBootSeconds(kernel: string, floorInitrd: string): Promise<number> {
   const started = performance.now();
@@ -44,7 +41,7 @@ async function containerFirstOutputSeconds(): Promise<number> {
 }
 
 /** The bootstrap initramfs with bench/raw-channel-init.sh appended as /bench-init. */
-function rawChannelInitrd(initrd: string): string {
+function rawChannelInitrd(initrd: string, work: string): string {
   const root = join(work, 'raw-root');
   mkdirSync(root, { recursive: true });
   copyFileSync(new URL('./raw-channel-init.sh', import.meta.url), join(root, 'bench-init'));
@@ -87,29 +84,32 @@ async function tetherStdoutSeconds(): Promise<number> {
   }
 }
 
-try {
-  const { iso, kernel, floorInitrd } = await ensureBootstrapIso();
-  const media = await extractBootMedia(iso);
-  const floor: number[] = [];
-  const container: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    // Interleaved so that drift in host load hits both sides.
-    floor.push(await floorBootSeconds(kernel, floorInitrd));
-    container.push(await containerFirstOutputSeconds());
+export async function runFoundationBench(runs: number): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'vic-bench-'));
+  try {
+    const { iso, kernel, floorInitrd } = await ensureBootstrapIso();
+    const media = await extractBootMedia(iso);
+    const floor: number[] = [];
+    const container: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      // Interleaved so that drift in host load hits both sides.
+      floor.push(await floorBootSeconds(kernel, floorInitrd));
+      container.push(await containerFirstOutputSeconds());
+    }
+    const raw: number[] = [];
+    const tether: number[] = [];
+    const rawInitrd = rawChannelInitrd(media.initrd, work);
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      raw.push(await rawChannelSeconds(media.kernel, rawInitrd));
+      tether.push(await tetherStdoutSeconds());
+    }
+    const f = median(floor);
+    const c = median(container);
+    const r = THROUGHPUT_BYTES / median(raw);
+    const t = THROUGHPUT_BYTES / median(tether);
+    console.log(`boot to first output: container ${c.toFixed(2)} s, bare-boot floor ${f.toFixed(2)} s (medians of ${runs}) -> ratio ${(c / f).toFixed(2)}`);
+    console.log(`stdout throughput:    tether ${mib(THROUGHPUT_BYTES, median(tether))}, raw virtio-serial ${mib(THROUGHPUT_BYTES, median(raw))} (medians of ${raw.length}) -> ratio ${(t / r).toFixed(2)}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  const raw: number[] = [];
-  const tether: number[] = [];
-  const rawInitrd = rawChannelInitrd(media.initrd);
-  for (let i = 0; i < Math.min(runs, 3); i++) {
-    raw.push(await rawChannelSeconds(media.kernel, rawInitrd));
-    tether.push(await tetherStdoutSeconds());
-  }
-  const f = median(floor);
-  const c = median(container);
-  const r = THROUGHPUT_BYTES / median(raw);
-  const t = THROUGHPUT_BYTES / median(tether);
-  console.log(`boot to first output: container ${c.toFixed(2)} s, bare-boot floor ${f.toFixed(2)} s (medians of ${runs}) -> ratio ${(c / f).toFixed(2)}`);
-  console.log(`stdout throughput:    tether ${mib(THROUGHPUT_BYTES, median(tether))}, raw virtio-serial ${mib(THROUGHPUT_BYTES, median(raw))} (medians of ${raw.length}) -> ratio ${(t / r).toFixed(2)}`);
-} finally {
-  rmSync(work, { recursive: true, force: true });
 }
