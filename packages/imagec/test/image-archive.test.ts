@@ -101,6 +101,14 @@ describe('image archives: docker load and docker save', () => {
     const index = JSON.parse(entries.get('index.json')!.toString()) as { manifests: { annotations: Record<string, string> }[] };
     expect(index.manifests.map((m) => m.annotations['io.containerd.image.name'])).toEqual(['docker.io/library/busybox:latest', '127.0.0.1:5000/team/app:v1']);
 
+    // An OCI image layout alone (what other tools write) loads by its index.json.
+    const ociOnly = await tarOf([...entries].filter(([name]) => name !== 'manifest.json').map(([name, content]) => ({ name, content })));
+    const fromLayout = await loadImageArchive(await ImageStore.open(join(work, 'oci-only')), Readable.from(ociOnly));
+    expect(fromLayout.ok && fromLayout.value).toEqual([
+      { id: base.id, tags: ['docker.io/library/busybox:latest'] },
+      { id: app.id, tags: ['127.0.0.1:5000/team/app:v1'] },
+    ]);
+
     const fresh = await ImageStore.open(join(work, 'reloaded'));
     const reloaded = await loadImageArchive(fresh, Readable.from(bytes));
     expect(reloaded.ok && reloaded.value.map((image) => image.id)).toEqual([base.id, app.id]);
