@@ -125,11 +125,12 @@ export class ImageStore {
     const id = await this.blobs.put(image.config);
     const existing = this.metadata.get(id);
     const repoDigests = [...new Set([...(existing?.repoDigests ?? []), ...(image.repoDigest ? [image.repoDigest] : [])])];
+    const manifest = image.manifest ?? existing?.manifest;
     const record: ImageRecord = {
       id,
       config: config.value,
       layers: image.layers,
-      ...(image.manifest ?? existing?.manifest ? { manifest: image.manifest ?? existing?.manifest } : {}),
+      ...(manifest ? { manifest } : {}),
       repoDigests,
       size,
       addedAt: existing?.addedAt ?? new Date().toISOString(),
