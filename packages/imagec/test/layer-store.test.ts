@@ -141,6 +141,23 @@ describe('layer store: each layer becomes one read-only erofs disk in overlayfs 
     expect(third.ok && first.ok && third.value.diskPath).toBe(first.ok && first.value.diskPath);
   });
 
+  it('unpacks in the store itself when the scratch tmpfs fails for the host\'s reasons', async () => {
+    const scratch = join(work, 'inode-starved-scratch');
+    mkdirSync(scratch);
+    // Room enough by size, so the store picks it, but only a few inodes: the unpack runs out.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512m,nr_inodes=4', 'tmpfs', scratch]);
+    try {
+      const layer = await gzipLayer(['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name: `dir/${name}`, content: `${name}\n` })));
+      const scratchStore = await LayerStore.open(join(work, 'scratch-store'), { scratchDir: scratch });
+      const imported = await scratchStore.importLayer({ diffId: layer.diffId, blobPath: blobFile('six.tar.gz', layer.blob), compression: 'gzip' });
+      expect(imported.ok || imported.error.message).toBe(true);
+      expect(readdirSync(scratch)).toEqual([]);
+      inspectDisk(imported.ok ? imported.value.diskPath : '', (root) => expect(readdirSync(join(root, 'dir'))).toEqual(['a', 'b', 'c', 'd', 'e', 'f']));
+    } finally {
+      execFileSync('umount', [scratch]);
+    }
+  });
+
   it('removes a layer by one rename, and it stays gone after reopening', async () => {
     const layer = await gzipLayer([{ name: 'doomed', content: 'x\n' }]);
     const imported = await store.importLayer({ diffId: layer.diffId, blobPath: blobFile('doomed.tar.gz', layer.blob), compression: 'gzip' });
@@ -155,13 +172,17 @@ describe('layer store: each layer becomes one read-only erofs disk in overlayfs 
     mkdirSync(small);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
     try {
-      const tinyStore = await LayerStore.open(join(small, 'store'));
       const big = await gzipLayer([{ name: 'big', content: Buffer.alloc(6 * 1024 * 1024, 7) }]);
       const blob = blobFile('big.tar.gz', big.blob);
-      const full = await tinyStore.importLayer({ diffId: big.diffId, blobPath: blob, compression: 'gzip' });
-      expect(full.ok || full.error.message).toMatch(new RegExp(`layer ${big.diffId}: .*no space left on device`));
-      expect(readdirSync(join(small, 'store', 'tmp'))).toEqual([]);
-      expect(tinyStore.list()).toEqual([]);
+      // Unpacked in memory, the disk does not fit; unpacked on the full file system, the files do not.
+      for (const scratchDir of ['/dev/shm', null]) {
+        const tinyStore = await LayerStore.open(join(small, 'store'), { scratchDir });
+        const full = await tinyStore.importLayer({ diffId: big.diffId, blobPath: blob, compression: 'gzip' });
+        expect(full.ok || full.error.message).toMatch(new RegExp(`layer ${big.diffId}[:\\s].*no space left on device`, 'is'));
+        expect(readdirSync(join(small, 'store', 'tmp'))).toEqual([]);
+        expect(tinyStore.list()).toEqual([]);
+      }
+      const tinyStore = await LayerStore.open(join(small, 'store'), { scratchDir: null });
       execFileSync('mount', ['-o', 'remount,size=64m', small]);
       const retried = await tinyStore.importLayer({ diffId: big.diffId, blobPath: blob, compression: 'gzip' });
       expect(retried.ok).toBe(true);
