@@ -42,10 +42,11 @@ export async function pullImage(
   if (!parsed.ok) return fail('INVALID_REFERENCE', parsed.error.message);
   const reference = withDefaultTag(parsed.value);
   const tagOrDigest = reference.digest ? `${reference.digest.algorithm}:${reference.digest.encoded}` : reference.tag!;
-  onProgress(statusMessage(`Pulling from ${reference.path}`, tagOrDigest));
-
+  // Nothing is reported before the image resolves, so a caller can still answer a bad name or
+  // an unreachable registry with an error status, as dockerd does, rather than inside a stream.
   const resolved = await registry.resolve(reference);
   if (!resolved.ok) return resolved;
+  onProgress(statusMessage(`Pulling from ${reference.path}`, tagOrDigest));
   const image = resolved.value;
   const upToDate = store.get(image.manifest.config.digest) !== undefined && image.config.rootfs.diff_ids.every((diffId) => store.layers.get(diffId) !== undefined);
 
