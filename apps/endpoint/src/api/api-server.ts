@@ -1,0 +1,50 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { splitVersionPrefix, versionProblem } from './api-version';
+import { DockerApiError, sendDockerError } from './docker-error';
+import { registerImageRoutes, type ImageRouteDeps } from './routes/image-routes';
+import { registerSystemRoutes, type VchFacts } from './routes/system-routes';
+
+export interface ApiServerDeps extends ImageRouteDeps {
+  facts: VchFacts;
+}
+
+/** Engine API areas dockerd has and vic does not: answered as such, not as unknown pages. */
+const unsupportedAreas = ['/build', '/swarm', '/nodes', '/services', '/tasks', '/secrets', '/configs', '/plugins', '/session', '/distribution', '/commit', '/grpc'];
+
+/**
+ * The Docker Engine API of a VCH. Routes are registered without the `/v1.xx` prefix; a request's
+ * prefix is checked against the supported range and stripped before routing.
+ */
+export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    rewriteUrl: (request) => splitVersionPrefix(request.url ?? '/').path,
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const { version } = splitVersionPrefix(request.originalUrl);
+    const problem = version === undefined ? null : versionProblem(version);
+    if (problem !== null) throw new DockerApiError(400, problem);
+  });
+
+  // Archives and other uploads are read as streams by their routes, never buffered here.
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  app.setErrorHandler((error, _request, reply) => {
+    const failure = error as Error & { statusCode?: number };
+    const status = failure instanceof DockerApiError ? failure.status : (failure.statusCode ?? 500);
+    sendDockerError(reply, status, failure.message);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const unsupported = unsupportedAreas.some((area) => path === area || path.startsWith(`${area}/`));
+    const message = unsupported ? `${request.method} ${path} is not supported by vic` : 'page not found';
+    sendDockerError(reply, unsupported ? 501 : 404, message);
+  });
+
+  registerSystemRoutes(app, { facts: deps.facts, images: deps.images });
+  registerImageRoutes(app, deps);
+  return app;
+}

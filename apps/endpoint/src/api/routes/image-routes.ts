@@ -1,0 +1,179 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { loadImageArchive, parseReference, pullImage, RegistryClient, saveImageArchive, type ImageRecord, type ImageStore, type RegistryClientOptions } from '@vic/imagec';
+import { apiErrorOf, DockerApiError } from '../docker-error';
+import { streamJsonMessages } from '../json-stream';
+import { credentialsFromHeader } from '../registry-auth';
+
+export interface ImageRouteDeps {
+  images: ImageStore;
+  /** The shared client for pulls without credentials (one download pool for all of them). */
+  registry: RegistryClient;
+  /** How per-request clients (pulls with credentials) reach registries. */
+  registryOptions: RegistryClientOptions;
+}
+
+type Query = Record<string, string | string[] | undefined>;
+
+function one(query: Query, name: string): string | undefined {
+  const value = query[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function all(query: Query, name: string): string[] {
+  const value = query[name];
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** `a/b:c/json` → name `a/b:c`, action `json`. */
+function nameAndAction(rest: string): { name: string; action: string } {
+  const slash = rest.lastIndexOf('/');
+  return slash === -1 ? { name: rest, action: '' } : { name: rest.slice(0, slash), action: rest.slice(slash + 1) };
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value === '1' || value === 'true' || value === 'True';
+}
+
+function unixSeconds(iso: string | undefined): number {
+  return iso === undefined ? 0 : Math.floor(Date.parse(iso) / 1000);
+}
+
+function findOrThrow(images: ImageStore, name: string): ImageRecord {
+  const found = images.find(name);
+  if (!found.ok) throw apiErrorOf(found.error);
+  return found.value.record;
+}
+
+/** `GET /images/{name}/json`: dockerd's ImageInspect shape. */
+function inspectImage(images: ImageStore, record: ImageRecord) {
+  const summary = images.list().find((image) => image.id === record.id);
+  return {
+    Id: record.id,
+    RepoTags: summary?.repoTags ?? [],
+    RepoDigests: summary?.repoDigests ?? [],
+    Parent: '',
+    Comment: '',
+    Created: record.config.created ?? '',
+    DockerVersion: '',
+    Author: record.config.author ?? '',
+    Config: record.config.config ?? {},
+    Architecture: record.config.architecture,
+    Os: record.config.os,
+    ...(record.config.variant ? { Variant: record.config.variant } : {}),
+    Size: record.size,
+    GraphDriver: { Name: 'vic-erofs', Data: { LayerDisks: images.layerDisks(record).map((disk) => disk.diskPath).join(':') } },
+    RootFS: { Type: 'layers', Layers: record.config.rootfs.diff_ids },
+    Metadata: { LastTagTime: record.addedAt },
+  };
+}
+
+/** The image endpoints of the Engine API, backed by imagec. */
+export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps): void {
+  const { images } = deps;
+
+  app.post('/images/create', async (request, reply) => {
+    const query = request.query as Query;
+    const fromImage = one(query, 'fromImage');
+    if (one(query, 'fromSrc') !== undefined) throw new DockerApiError(501, 'docker import is not supported by vic');
+    if (!fromImage) throw new DockerApiError(400, 'fromImage or fromSrc is required');
+    const tag = one(query, 'tag');
+    // The CLI sends the tag apart (`fromImage=busybox&tag=latest`), or a digest in it.
+    const input = tag ? `${fromImage}${tag.includes(':') ? '@' : ':'}${tag}` : fromImage;
+    const parsed = parseReference(input);
+    if (!parsed.ok) throw new DockerApiError(400, parsed.error.message);
+    const credentials = credentialsFromHeader(request.headers['x-registry-auth']);
+    const client = credentials ? new RegistryClient({ ...deps.registryOptions, credentials: { [parsed.value.domain]: credentials } }) : deps.registry;
+    try {
+      await streamJsonMessages(reply, async (send) => {
+        const pulled = await pullImage(images, client, input, send);
+        if (!pulled.ok) throw apiErrorOf(pulled.error);
+      });
+    } finally {
+      if (client !== deps.registry) client.close();
+    }
+  });
+
+  app.get('/images/json', async () => {
+    return images.list().map((image) => ({
+      Id: image.id,
+      ParentId: '',
+      RepoTags: image.repoTags,
+      RepoDigests: image.repoDigests,
+      Created: unixSeconds(image.created),
+      Size: image.size,
+      SharedSize: -1,
+      VirtualSize: image.size,
+      Labels: image.labels,
+      Containers: -1,
+    }));
+  });
+
+  const inspect = (name: string) => inspectImage(images, findOrThrow(images, name));
+
+  const history = (name: string) => {
+    const record = findOrThrow(images, name);
+    const history = record.config.history ?? [];
+    let layer = record.layers.length;
+    // Newest first; a history entry that made a layer carries that layer's size.
+    return [...history].reverse().map((entry, index) => {
+      const size = entry.empty_layer ? 0 : (images.layerDisks(record)[--layer]?.contentBytes ?? 0);
+      return {
+        Id: index === 0 ? record.id : '<missing>',
+        Created: unixSeconds(entry.created),
+        CreatedBy: entry.created_by ?? '',
+        Tags: index === 0 ? (images.list().find((image) => image.id === record.id)?.repoTags ?? []) : null,
+        Size: size,
+        Comment: entry.comment ?? '',
+      };
+    });
+  };
+
+  const tag = async (name: string, query: Query, reply: FastifyReply) => {
+    const repo = one(query, 'repo');
+    if (!repo) throw new DockerApiError(400, 'repository name (repo) is required');
+    const tag = one(query, 'tag');
+    const tagged = await images.tag(name, tag ? `${repo}:${tag}` : repo);
+    if (!tagged.ok) throw apiErrorOf(tagged.error);
+    return reply.code(201).send();
+  };
+
+  app.delete('/images/*', async (request) => {
+    const name = (request.params as { '*': string })['*'];
+    const removed = await images.remove(name, { force: isTrue(one(request.query as Query, 'force')) });
+    if (!removed.ok) throw apiErrorOf(removed.error);
+    return removed.value;
+  });
+
+  const save = async (names: string[], reply: FastifyReply) => {
+    const archive = await saveImageArchive(images, names);
+    if (!archive.ok) throw apiErrorOf(archive.error);
+    return reply.type('application/x-tar').send(archive.value);
+  };
+  app.get('/images/get', async (request, reply) => save(all(request.query as Query, 'names'), reply));
+
+  // Image names hold slashes (`127.0.0.1:5000/team/app`), so the name is everything before the action.
+  app.get('/images/*', async (request, reply) => {
+    const { name, action } = nameAndAction((request.params as { '*': string })['*']);
+    if (action === 'json') return inspect(name);
+    if (action === 'history') return history(name);
+    if (action === 'get') return save([name], reply);
+    throw new DockerApiError(404, 'page not found');
+  });
+
+  app.post('/images/*', async (request, reply) => {
+    const { name, action } = nameAndAction((request.params as { '*': string })['*']);
+    if (action === 'tag') return tag(name, request.query as Query, reply);
+    if (action === 'push') throw new DockerApiError(501, 'docker push is not supported by vic');
+    throw new DockerApiError(404, 'page not found');
+  });
+
+  app.post('/images/load', async (request, reply) => {
+    const quiet = isTrue(one(request.query as Query, 'quiet'));
+    await streamJsonMessages(reply, async (send) => {
+      const loaded = await loadImageArchive(images, request.raw, (message) => {
+        if (!quiet || message.stream !== undefined) send(message);
+      });
+      if (!loaded.ok) throw apiErrorOf(loaded.error);
+    });
+  });
+}

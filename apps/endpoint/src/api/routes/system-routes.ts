@@ -1,0 +1,100 @@
+import { cpus, release, totalmem } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import type { ImageStore } from '@vic/imagec';
+import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION } from '../api-version';
+
+/** What `docker info` and `docker version` say about the VCH. */
+export interface VchFacts {
+  id: string;
+  name: string;
+  /** Where the VCH keeps its state. */
+  stateDir: string;
+  backend: string;
+  insecureRegistries: string[];
+  startedAt: Date;
+}
+
+export interface SystemRouteDeps {
+  facts: VchFacts;
+  images: ImageStore;
+}
+
+const pingHeaders = {
+  'API-Version': API_VERSION,
+  'Docker-Experimental': 'false',
+  Ostype: 'linux',
+  'Cache-Control': 'no-cache, no-store, must-revalidate',
+  Pragma: 'no-cache',
+};
+
+export function registerSystemRoutes(app: FastifyInstance, deps: SystemRouteDeps): void {
+  // fastify answers HEAD /_ping (the CLI's first request) from this route too.
+  app.get('/_ping', async (_request, reply) => reply.headers(pingHeaders).type('text/plain; charset=utf-8').send('OK'));
+
+  app.get('/version', async () => {
+    const details = {
+      ApiVersion: API_VERSION,
+      MinAPIVersion: MIN_API_VERSION,
+      Os: 'linux',
+      Arch: 'amd64',
+      KernelVersion: release(),
+      GitCommit: '',
+      GoVersion: `node ${process.version}`,
+      BuildTime: deps.facts.startedAt.toISOString(),
+      Experimental: 'false',
+    };
+    return {
+      Platform: { Name: `vic ${deps.facts.backend}` },
+      Components: [{ Name: 'Engine', Version: ENGINE_VERSION, Details: details }],
+      Version: ENGINE_VERSION,
+      ...details,
+      Experimental: false,
+    };
+  });
+
+  app.get('/info', async () => {
+    const usage = await deps.images.diskUsage();
+    return {
+      ID: deps.facts.id,
+      Name: deps.facts.name,
+      Containers: 0,
+      ContainersRunning: 0,
+      ContainersPaused: 0,
+      ContainersStopped: 0,
+      Images: usage.images,
+      Driver: 'vic-erofs',
+      DriverStatus: [
+        ['Layer disks', String(usage.layers)],
+        ['Layer disk bytes', String(usage.layerBytes)],
+        ['Blob bytes', String(usage.blobBytes)],
+      ],
+      Plugins: { Volume: [], Network: [], Authorization: null, Log: [] },
+      MemoryLimit: true,
+      SwapLimit: false,
+      CpuCfsPeriod: false,
+      CpuCfsQuota: false,
+      IPv4Forwarding: true,
+      Debug: false,
+      NFd: 0,
+      NGoroutines: 0,
+      SystemTime: new Date().toISOString(),
+      LoggingDriver: 'json-file',
+      CgroupDriver: 'none',
+      NEventsListener: 0,
+      KernelVersion: release(),
+      OperatingSystem: `vSphere Integrated Containers (${deps.facts.backend})`,
+      OSType: 'linux',
+      Architecture: 'x86_64',
+      IndexServerAddress: 'https://index.docker.io/v1/',
+      RegistryConfig: { InsecureRegistryCIDRs: deps.facts.insecureRegistries, IndexConfigs: {}, Mirrors: [] },
+      NCPU: cpus().length,
+      MemTotal: totalmem(),
+      DockerRootDir: deps.facts.stateDir,
+      Labels: [],
+      ExperimentalBuild: false,
+      ServerVersion: ENGINE_VERSION,
+      SecurityOptions: [],
+      Warnings: null,
+    };
+  });
+}
