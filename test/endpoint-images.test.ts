@@ -22,11 +22,13 @@ let dockerHost: string;
 
 async function docker(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('docker', args, {
+    const running = run('docker', args, {
       env: { ...process.env, DOCKER_HOST: dockerHost, DOCKER_CONFIG: join(work, 'docker-config') },
-      timeout: 120_000,
+      timeout: 60_000,
       maxBuffer: 64 * 1024 * 1024,
     });
+    running.child.stdin?.end(); // a CLI that wanted to prompt fails at once instead of waiting
+    const { stdout, stderr } = await running;
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -105,6 +107,21 @@ describe('docker CLI image commands against a VCH endpoint', () => {
     expect(loaded.stdout).toContain(`Loaded image: ${reference}`);
     const inspected = await docker('image', 'inspect', '--format', '{{.Id}}', reference);
     expect(inspected.stdout.trim()).toBe(images.busybox.image.configDigest);
+  });
+
+  it('docker login checks the password with the registry, and later pulls send what it stored', async () => {
+    for (const registry of [registries.basic, registries.bearer]) {
+      const reference = `${registry.host}/${images.busybox.repository}:latest`;
+      const anonymous = await docker('pull', reference);
+      expect(anonymous.code).toBe(1);
+      const refused = await docker('login', registry.host, '-u', registry.username!, '-p', 'wrong');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/Error response from daemon: .*(401 Unauthorized|incorrect username or password)/);
+      const login = await docker('login', registry.host, '-u', registry.username!, '-p', registry.password!);
+      expect(login.stdout).toContain('Login Succeeded');
+      const pulled = await docker('pull', reference);
+      expect(pulled.stdout).toMatch(new RegExp(`Status: (Downloaded newer image|Image is up to date) for ${reference}`));
+    }
   });
 
   it('bad input gets dockerd\'s errors', async () => {

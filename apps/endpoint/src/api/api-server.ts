@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { splitVersionPrefix, versionProblem } from './api-version';
 import { DockerApiError, sendDockerError } from './docker-error';
+import { registerAuthRoutes } from './routes/auth-routes';
 import { registerImageRoutes, type ImageRouteDeps } from './routes/image-routes';
 import { registerSystemRoutes, type VchFacts } from './routes/system-routes';
 
@@ -46,5 +47,6 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
 
   registerSystemRoutes(app, { facts: deps.facts, images: deps.images });
   registerImageRoutes(app, deps);
+  registerAuthRoutes(app, deps.registry);
   return app;
 }

@@ -29,7 +29,8 @@ const statusByCode: Record<string, number> = {
   MANIFEST_UNKNOWN: 404,
   BLOB_UNKNOWN: 404,
   NO_MATCHING_PLATFORM: 404,
-  REGISTRY_UNAUTHORIZED: 401,
+  // dockerd answers a pull the registry refused with a 500: a 401 would make the CLI prompt for a login.
+  REGISTRY_UNAUTHORIZED: 500,
   CREDENTIALS_INVALID: 400,
   MANIFEST_UNSUPPORTED: 400,
   ARCHIVE_INVALID: 400,

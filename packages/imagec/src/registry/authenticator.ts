@@ -104,7 +104,8 @@ export class Authenticator {
       return fail('REGISTRY_REFUSED', requestErrorMessage(requestUrl, `invalid token realm ${JSON.stringify(challenge.params.realm)}`));
     }
     if (challenge.params.service !== undefined) url.searchParams.set('service', challenge.params.service);
-    url.searchParams.append('scope', scope);
+    // A login asks for a token with no scope: it only proves the credentials.
+    if (scope !== '') url.searchParams.append('scope', scope);
     const headers: Record<string, string> = {};
     if (this.credentials !== undefined) {
       url.searchParams.set('account', this.credentials.username);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { formatDigest, parseDigest } from '../digest';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from '../image/image-types';
 import { MediaType } from '../image/media-types';
@@ -140,6 +141,43 @@ export class RegistryClient {
     return this.pool.fetch(descriptor.digest, path, onProgress, (target, progress) =>
       downloadBlob(openBlob, descriptor, target, progress, this.options.retry ?? defaultRetryPolicy),
     );
+  }
+
+  /**
+   * `docker login`: checks `credentials` against `host` as dockerd does. GET /v2/; when challenged,
+   * again with Basic credentials, or with a token the token service grants them for no scope.
+   */
+  async login(host: string, credentials: Credentials): Promise<Result<void, RegistryErrorCode>> {
+    let endpoints: RegistryEndpoint[];
+    try {
+      endpoints = await registryEndpoints(host, this.options);
+    } catch (error) {
+      return fail('IO', `reading certificates for ${host}: ${(error as Error).message}`);
+    }
+    let lastFailure: Result<never, RegistryErrorCode> = fail('REGISTRY_UNREACHABLE', `no endpoint for ${host}`);
+    for (const endpoint of endpoints) {
+      const url = new URL('/v2/', endpoint.origin);
+      const challenge = await this.transport.get(endpoint, url, {});
+      if (!challenge.ok) {
+        lastFailure = challenge;
+        continue;
+      }
+      challenge.value.body.resume();
+      if (challenge.value.status === 200) return ok(undefined);
+      const auth = new Authenticator(this.transport, endpoint, credentials);
+      if (challenge.value.status !== 401 || !auth.learn(challenge.value)) {
+        lastFailure = fail('REGISTRY_REFUSED', requestErrorMessage(url.href, `received unexpected HTTP status: ${challenge.value.status}`));
+        continue;
+      }
+      const authorization = await auth.authorize('', url.href);
+      if (!authorization.ok) return authorization;
+      const answer = await this.transport.get(endpoint, url, authorization.value.header === undefined ? {} : { authorization: authorization.value.header });
+      if (!answer.ok) return answer;
+      answer.value.body.resume();
+      if (answer.value.status === 200) return ok(undefined);
+      return fail('REGISTRY_UNAUTHORIZED', `login attempt to ${url.href} failed with status: ${answer.value.status} ${STATUS_CODES[answer.value.status] ?? ''}`.trimEnd());
+    }
+    return lastFailure;
   }
 
   /** Destroys every socket the client holds; requests in flight fail. */
