@@ -136,6 +136,23 @@ describe('docker CLI image commands against a VCH endpoint', () => {
     expect(noImage.stderr.trim()).toBe('Error response from daemon: No such image: nosuch:latest');
   });
 
+  it('docker images filters by reference and dangling, refuses unknown filters, and docker image prune -a empties the store', async () => {
+    const reference = `${registries.anonymous.host}/${images.busybox.repository}:latest`;
+    expect((await docker('pull', '-q', reference)).code).toBe(0);
+    expect((await docker('tag', reference, 'filtered:one')).code).toBe(0);
+    const byReference = await docker('images', '--filter', 'reference=filtered', '--format', '{{.Repository}}:{{.Tag}}');
+    expect(byReference.stdout.trim()).toBe('filtered:one');
+    const dangling = await docker('images', '--filter', 'dangling=true', '-q');
+    expect(dangling.stdout.trim()).toBe('');
+    const unknown = await docker('images', '--filter', 'colour=blue');
+    expect(unknown.stderr.trim()).toBe("Error response from daemon: invalid filter 'colour'");
+    const pruned = await docker('image', 'prune', '-a', '-f');
+    expect(pruned.stdout).toContain('Deleted Images:');
+    expect(pruned.stdout).toContain(`deleted: ${images.busybox.image.configDigest}`);
+    expect(pruned.stdout).toMatch(/Total reclaimed space: [1-9][\d.]*[kMG]?B/);
+    expect((await docker('images', '-q')).stdout.trim()).toBe('');
+  });
+
   it('an endpoint vic does not have answers with Docker\'s error JSON, never a hang', async () => {
     const swarm = await fetch(`${dockerHost.replace('tcp://', 'http://')}/v1.45/swarm`);
     expect(swarm.status).toBe(501);

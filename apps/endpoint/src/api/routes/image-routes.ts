@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { loadImageArchive, parseReference, pullImage, RegistryClient, saveImageArchive, type ImageRecord, type ImageStore, type RegistryClientOptions } from '@vic/imagec';
 import { apiErrorOf, DockerApiError } from '../docker-error';
 import { streamJsonMessages } from '../json-stream';
+import { booleanFilter, globMatches, labelsMatch, parseFilters } from '../filters';
 import { credentialsFromHeader } from '../registry-auth';
 
 export interface ImageRouteDeps {
@@ -93,19 +94,64 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps):
     }
   });
 
-  app.get('/images/json', async () => {
-    return images.list().map((image) => ({
-      Id: image.id,
-      ParentId: '',
-      RepoTags: image.repoTags,
-      RepoDigests: image.repoDigests,
-      Created: unixSeconds(image.created),
-      Size: image.size,
-      SharedSize: -1,
-      VirtualSize: image.size,
-      Labels: image.labels,
-      Containers: -1,
-    }));
+  const createdMs = (name: string) => Date.parse(findOrThrow(images, name).config.created ?? '') || 0;
+
+  app.get('/images/json', async (request) => {
+    const filters = parseFilters(one(request.query as Query, 'filters'), ['dangling', 'label', 'reference', 'before', 'since']);
+    const dangling = booleanFilter(filters, 'dangling');
+    const references = filters.get('reference') ?? [];
+    const before = filters.get('before')?.map(createdMs);
+    const since = filters.get('since')?.map(createdMs);
+    const nameMatches = (name: string) => references.some((pattern) => globMatches(pattern, name));
+    const tagMatches = (tag: string) => nameMatches(tag) || nameMatches(tag.slice(0, tag.lastIndexOf(':')));
+    return images
+      .list()
+      .filter((image) => {
+        const created = Date.parse(image.created ?? '') || 0;
+        if (dangling !== undefined && (image.repoTags.length === 0) !== dangling) return false;
+        if (!labelsMatch(filters, image.labels)) return false;
+        if (before !== undefined && !before.every((limit) => created < limit)) return false;
+        if (since !== undefined && !since.every((limit) => created > limit)) return false;
+        return true;
+      })
+      // dockerd shows, of an image found by reference, only the names that matched.
+      .map((image) =>
+        references.length > 0
+          ? { ...image, repoTags: image.repoTags.filter(tagMatches), repoDigests: image.repoDigests.filter((ref) => nameMatches(ref.slice(0, ref.indexOf('@')))) }
+          : image,
+      )
+      .filter((image) => references.length === 0 || image.repoTags.length > 0)
+      .map((image) => ({
+        Id: image.id,
+        ParentId: '',
+        RepoTags: image.repoTags,
+        RepoDigests: image.repoDigests,
+        Created: unixSeconds(image.created),
+        Size: image.size,
+        SharedSize: -1,
+        VirtualSize: image.size,
+        Labels: image.labels,
+        Containers: -1,
+      }));
+  });
+
+  /** `docker image prune`: untagged images, or with `dangling=false` every image; what it freed. */
+  app.post('/images/prune', async (request) => {
+    const filters = parseFilters(one(request.query as Query, 'filters'), ['dangling', 'label']);
+    const danglingOnly = booleanFilter(filters, 'dangling') ?? true;
+    const bytes = async () => {
+      const usage = await images.diskUsage();
+      return usage.layerBytes + usage.blobBytes;
+    };
+    const before = await bytes();
+    const deleted = [];
+    for (const image of images.list()) {
+      if ((danglingOnly && image.repoTags.length > 0) || !labelsMatch(filters, image.labels)) continue;
+      const removed = await images.remove(image.id, { force: true });
+      if (!removed.ok) throw apiErrorOf(removed.error);
+      deleted.push(...removed.value);
+    }
+    return { ImagesDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: before - (await bytes()) };
   });
 
   const inspect = (name: string) => inspectImage(images, findOrThrow(images, name));
