@@ -148,36 +148,19 @@ export class RegistryClient {
    * again with Basic credentials, or with a token the token service grants them for no scope.
    */
   async login(host: string, credentials: Credentials): Promise<Result<void, RegistryErrorCode>> {
-    let endpoints: RegistryEndpoint[];
-    try {
-      endpoints = await registryEndpoints(host, this.options);
-    } catch (error) {
-      return fail('IO', `reading certificates for ${host}: ${(error as Error).message}`);
-    }
-    let lastFailure: Result<never, RegistryErrorCode> = fail('REGISTRY_UNREACHABLE', `no endpoint for ${host}`);
-    for (const endpoint of endpoints) {
-      const url = new URL('/v2/', endpoint.origin);
-      const challenge = await this.transport.get(endpoint, url, {});
-      if (!challenge.ok) {
-        lastFailure = challenge;
-        continue;
-      }
-      challenge.value.body.resume();
-      if (challenge.value.status === 200) return ok(undefined);
-      const auth = new Authenticator(this.transport, endpoint, credentials);
-      if (challenge.value.status !== 401 || !auth.learn(challenge.value)) {
-        lastFailure = fail('REGISTRY_REFUSED', requestErrorMessage(url.href, `received unexpected HTTP status: ${challenge.value.status}`));
-        continue;
-      }
-      const authorization = await auth.authorize('', url.href);
-      if (!authorization.ok) return authorization;
-      const answer = await this.transport.get(endpoint, url, authorization.value.header === undefined ? {} : { authorization: authorization.value.header });
-      if (!answer.ok) return answer;
-      answer.value.body.resume();
-      if (answer.value.status === 200) return ok(undefined);
-      return fail('REGISTRY_UNAUTHORIZED', `login attempt to ${url.href} failed with status: ${answer.value.status} ${STATUS_CODES[answer.value.status] ?? ''}`.trimEnd());
-    }
-    return lastFailure;
+    const session = await this.openSessionWith(host, credentials);
+    if (!session.ok) return session;
+    const { endpoint, auth } = session.value;
+    const url = new URL('/v2/', endpoint.origin);
+    const authorization = await auth.authorize('', url.href);
+    if (!authorization.ok) return authorization;
+    // A registry that let /v2/ through anonymously has nothing to check.
+    if (authorization.value.header === undefined) return ok(undefined);
+    const answer = await this.transport.get(endpoint, url, { authorization: authorization.value.header });
+    if (!answer.ok) return answer;
+    answer.value.body.resume();
+    if (answer.value.status === 200) return ok(undefined);
+    return fail('REGISTRY_UNAUTHORIZED', `login attempt to ${url.href} failed with status: ${answer.value.status} ${STATUS_CODES[answer.value.status] ?? ''}`.trimEnd());
   }
 
   /** Destroys every socket the client holds; requests in flight fail. */
@@ -204,10 +187,15 @@ export class RegistryClient {
     return session;
   }
 
-  /** dockerd's endpoint loop: the first endpoint whose `/v2/` answers wins; its 401 tells how to authenticate. */
+  /** A session with the credentials given for `host`, or those `docker login` stored. */
   private async openSession(host: string): Promise<Result<Session, RegistryErrorCode>> {
     const credentials = await this.credentialsFor(host);
     if (!credentials.ok) return credentials;
+    return this.openSessionWith(host, credentials.value);
+  }
+
+  /** dockerd's endpoint loop: the first endpoint whose `/v2/` answers wins; its 401 tells how to authenticate. */
+  private async openSessionWith(host: string, credentials: Credentials | undefined): Promise<Result<Session, RegistryErrorCode>> {
     let endpoints: RegistryEndpoint[];
     try {
       endpoints = await registryEndpoints(host, this.options);
@@ -222,7 +210,7 @@ export class RegistryClient {
         lastFailure = response;
         continue;
       }
-      const auth = new Authenticator(this.transport, endpoint, credentials.value);
+      const auth = new Authenticator(this.transport, endpoint, credentials);
       const status = response.value.status;
       if (status === 401) auth.learn(response.value);
       response.value.body.resume();
