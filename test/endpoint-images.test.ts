@@ -1,61 +1,34 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApiServer } from '../apps/endpoint/src/api/api-server';
-import { ImageStore, RegistryClient } from '../packages/imagec/src/index';
+import { dockerCli, type DockerResult } from './support/docker-cli';
+import { startTestEndpoint, type TestEndpoint } from './support/endpoint';
 import { publishTestImages, type PublishedImages } from './support/images';
 import { startTestRegistries, type TestRegistries } from './support/registry';
 
 /* The image half of the Engine API, driven by the real docker CLI (/usr/local/bin/docker, v28) against real registries. */
 
-const run = promisify(execFile);
 let work: string;
 let registries: TestRegistries;
 let images: PublishedImages;
-let server: FastifyInstance;
-let registry: RegistryClient;
+let endpoint: TestEndpoint;
 let dockerHost: string;
 
-async function docker(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const running = run('docker', args, {
-      env: { ...process.env, DOCKER_HOST: dockerHost, DOCKER_CONFIG: join(work, 'docker-config') },
-      timeout: 60_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    running.child.stdin?.end(); // a CLI that wanted to prompt fails at once instead of waiting
-    const { stdout, stderr } = await running;
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
+function docker(...args: string[]): Promise<DockerResult> {
+  return dockerCli(dockerHost, join(work, 'docker-config'), args);
 }
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'vic-endpoint-images-'));
   registries = await startTestRegistries();
   images = await publishTestImages(registries);
-  const registryOptions = { insecureRegistries: ['127.0.0.0/8'], certsDir: join(work, 'certs.d') };
-  registry = new RegistryClient(registryOptions);
-  const store = await ImageStore.open(join(work, 'images'));
-  server = buildApiServer({
-    images: store,
-    registry,
-    registryOptions,
-    facts: { id: 'test-vch', name: 'test-vch', stateDir: work, backend: 'local QEMU', insecureRegistries: ['127.0.0.0/8'], startedAt: new Date() },
-  });
-  const address = await server.listen({ host: '127.0.0.1', port: 0 });
-  dockerHost = address.replace('http://', 'tcp://');
+  endpoint = await startTestEndpoint(join(work, 'vch'));
+  dockerHost = endpoint.dockerHost;
 }, 1_200_000);
 
 afterAll(async () => {
-  await server?.close();
-  registry?.close();
+  await endpoint?.close();
   await registries?.stop();
   rmSync(work, { recursive: true, force: true });
 });

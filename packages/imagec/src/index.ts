@@ -21,3 +21,4 @@ export { pullImage, type PulledImage, type PullErrorCode } from './pull/pull-ima
 export { loadImageArchive, type LoadedImage } from './archive/load-archive';
 export { saveImageArchive } from './archive/save-archive';
 export * from './progress/json-message';
+export { writeFileAtomic } from './store/atomic-file';

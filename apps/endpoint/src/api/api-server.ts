@@ -1,11 +1,14 @@
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { splitVersionPrefix, versionProblem } from './api-version';
 import { DockerApiError, sendDockerError } from './docker-error';
 import { registerAuthRoutes } from './routes/auth-routes';
+import { registerContainerRoutes, type ContainerRouteDeps } from './routes/container-routes';
 import { registerImageRoutes, type ImageRouteDeps } from './routes/image-routes';
 import { registerSystemRoutes, type VchFacts } from './routes/system-routes';
 
-export interface ApiServerDeps extends ImageRouteDeps {
+export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps {
   facts: VchFacts;
 }
 
@@ -45,8 +48,19 @@ export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
     sendDockerError(reply, unsupported ? 501 : 404, message);
   });
 
+  // Attach and exec start upgrade the connection to a raw stream whose write side the CLI closes
+  // when it has no stdin to send. Node hands an upgraded socket over whole (no HTTP parser left to
+  // end it on that half-close), so upgrades come in through the 'upgrade' event and are routed here.
+  app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (head.length > 0) socket.unshift(head);
+    const response = new ServerResponse(request);
+    response.assignSocket(socket);
+    app.routing(request, response);
+  });
+
   registerSystemRoutes(app, { facts: deps.facts, images: deps.images });
   registerImageRoutes(app, deps);
   registerAuthRoutes(app, deps.registry);
+  registerContainerRoutes(app, deps);
   return app;
 }
