@@ -51,6 +51,13 @@ describe('docker run: each container a VM', () => {
     expect((await docker('rm', 'three')).code).toBe(0);
   });
 
+  it('a command missing from the image fails docker run --rm with Docker\'s error and exit code 127, and nothing waits forever', async () => {
+    const ran = await docker('run', '--rm', '--name', 'missing', busybox, 'no-such-command');
+    expect(ran.code).toBe(127);
+    expect(ran.stderr).toContain('exec: "no-such-command": executable file not found in $PATH');
+    expect((await docker('inspect', 'missing')).stderr).toContain('No such object: missing');
+  });
+
   it('a second container with a taken name is refused with dockerd\'s words', async () => {
     expect((await docker('create', '--name', 'taken', busybox, 'true')).code).toBe(0);
     const again = await docker('create', '--name', 'taken', busybox, 'true');

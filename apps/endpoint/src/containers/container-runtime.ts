@@ -31,6 +31,8 @@ interface Waiter {
 /** How long a container VM may take to power off after its main process exited and was released. */
 const POWER_OFF_TIMEOUT_MS = 30_000;
 const MIB = 1024 * 1024;
+/** What dockerd's wait reports for a container whose start failed. */
+const START_FAILED_EXIT_CODE = 128;
 const validName = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 /**
@@ -118,7 +120,7 @@ export class ContainerRuntime {
         ...(nanoCpus ? { cpus: Math.max(1, Math.round(nanoCpus / 1e9)) } : {}),
       });
     } catch (error) {
-      return fail('START_FAILED', `failed to start container ${record.id}: ${(error as Error).message}`);
+      return this.startFailed(record, error as Error);
     }
     this.vms.set(record.id, vm);
     try {
@@ -151,7 +153,7 @@ export class ContainerRuntime {
     } catch (error) {
       await vm.stop();
       this.vms.delete(record.id);
-      return fail('START_FAILED', `failed to start container ${record.id}: ${(error as Error).message}`);
+      return this.startFailed(record, error as Error);
     }
     return ok(undefined);
   }
@@ -185,6 +187,21 @@ export class ContainerRuntime {
     this.notify(record.id, ['removed', 'next-exit', 'not-running'], record.state.exitCode);
     this.waiters.delete(record.id);
     return ok(undefined);
+  }
+
+  /**
+   * A start that failed ends like an exit, as in dockerd: attached clients and waiters are let go,
+   * and an auto-remove container is removed, so `docker run --rm` reports the error instead of
+   * waiting for a removal that would never come.
+   */
+  private async startFailed(record: ContainerRecord, error: Error): Promise<Result<never, ContainerErrorCode>> {
+    const message = `failed to start container ${record.id}: ${error.message}`;
+    await this.update(record.id, { ...record.state, error: message });
+    for (const sink of this.attachments.get(record.id) ?? []) sink.end();
+    this.attachments.delete(record.id);
+    this.notify(record.id, ['next-exit'], START_FAILED_EXIT_CODE);
+    if (record.config.HostConfig?.AutoRemove) await this.remove(record.id, false);
+    return fail('START_FAILED', message);
   }
 
   /**
