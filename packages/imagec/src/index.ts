@@ -7,7 +7,7 @@ export { familiarFromFull, familiarName, familiarString, fullName, fullString, w
 export { RegistryClient, type RegistryClientOptions, type ResolvedImage } from './registry/registry-client';
 export type { RegistryErrorCode } from './registry/errors';
 export type { BlobProgress, RetryPolicy } from './registry/blob-fetch';
-export { type Credentials, dockerConfigPath, readDockerCredentials } from './registry/credentials';
+export { type Credentials, decodeAuthField, dockerConfigPath, readDockerCredentials } from './registry/credentials';
 export { linuxAmd64, formatPlatform, platformMatches } from './registry/platform';
 // image JSON
 export * from './image/image-types';

@@ -1,4 +1,4 @@
-import type { Credentials } from '@vic/imagec';
+import { decodeAuthField, type Credentials } from '@vic/imagec';
 import { DockerApiError } from './docker-error';
 
 /** The `X-Registry-Auth` header's JSON (Engine API `AuthConfig`). */
@@ -23,10 +23,5 @@ export function credentialsFromHeader(header: string | string[] | undefined): Cr
     throw new DockerApiError(400, `invalid X-Registry-Auth header: ${(error as Error).message}`);
   }
   if (config.username && config.password !== undefined) return { username: config.username, password: config.password };
-  if (config.auth) {
-    const decoded = Buffer.from(config.auth, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-  }
-  return undefined;
+  return config.auth ? decodeAuthField(config.auth) : undefined;
 }

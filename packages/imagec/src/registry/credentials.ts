@@ -72,13 +72,19 @@ function decodeAuthEntry(
   if (typeof entry !== 'object' || entry === null) return ok(undefined);
   const { auth, username, password } = entry as Record<string, unknown>;
   if (typeof auth === 'string' && auth !== '') {
-    const decoded = Buffer.from(auth, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon <= 0) {
+    const decoded = decodeAuthField(auth);
+    if (decoded === undefined) {
       return fail('CREDENTIALS_INVALID', `invalid auth configuration file ${configPath}: auth for ${registryHost} is not base64 "user:password"`);
     }
-    return ok({ username: decoded.slice(0, colon), password: decoded.slice(colon + 1) });
+    return ok(decoded);
   }
   if (typeof username === 'string' && typeof password === 'string' && username !== '') return ok({ username, password });
   return ok(undefined);
+}
+
+/** The `auth` field docker writes in its config and sends in `X-Registry-Auth`: base64 of `user:password`. */
+export function decodeAuthField(auth: string): Credentials | undefined {
+  const decoded = Buffer.from(auth, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } : undefined;
 }
