@@ -123,8 +123,8 @@ async function fetchLayer(
       const downloaded = await registry.fetchBlob(reference, descriptor, temp, (done, total) => downloading(progressMessage('Downloading', id, done, total), done === total));
       if (!downloaded.ok) return downloaded;
       onProgress(layerStatusMessage('Verifying Checksum', id));
-      const committed = await store.blobs.commit(temp, descriptor.digest);
-      if (!committed.ok) return fail('STORE_FAILED', committed.error.message);
+      // fetchBlob resolves only once the file hashed to the digest.
+      await store.blobs.commitVerified(temp, descriptor.digest);
       onProgress(layerStatusMessage('Download complete', id));
     } finally {
       await rm(temp, { force: true });

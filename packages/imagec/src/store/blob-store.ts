@@ -84,6 +84,14 @@ export class BlobStore {
     return ok(digest);
   }
 
+  /**
+   * Moves in a file whose bytes the caller has already checked against `digest` — a download the
+   * registry client hashed as it arrived — so a large layer is not read a second time.
+   */
+  async commitVerified(tempPath: string, digest: string): Promise<void> {
+    await this.moveIn(tempPath, digest);
+  }
+
   /** Moves a temp file of not yet known content (e.g. a layer from an archive) into the store; returns its digest. */
   async adopt(tempPath: string): Promise<Result<string, BlobErrorCode>> {
     const digest = await hashFile(tempPath, 'sha256');
