@@ -28,7 +28,11 @@ function inspectDisk<T>(diskPath: string, check: (mountPoint: string) => T): T {
 }
 
 function xattr(path: string, name: string): string {
-  return execFileSync('getfattr', ['--only-values', '-h', '-n', name, path]).toString();
+  return xattrBytes(path, name).toString();
+}
+
+function xattrBytes(path: string, name: string): Buffer {
+  return execFileSync('getfattr', ['--only-values', '-h', '-n', name, path]);
 }
 
 const everyKind: TarEntry[] = [
@@ -87,6 +91,27 @@ describe('layer store: each layer becomes one read-only erofs disk in overlayfs 
     });
     const reopened = await LayerStore.open(join(work, 'store'));
     expect(reopened.get(layer.diffId)).toEqual(imported.value);
+  });
+
+  it('keeps binary extended attributes byte for byte, as GNU tar writes them', async () => {
+    // tar-stream cannot write binary PAX values, so GNU tar makes this layer from real files.
+    const tree = mkdtempSync(join(work, 'binary-xattrs-'));
+    const capability = '0100000200200000000000000000000000000000'; // cap_net_raw+ep, as setcap writes it
+    const oddName = 'bin/odd name=\\x';
+    mkdirSync(join(tree, 'bin'));
+    for (const name of ['bin/ping', oddName]) writeFileSync(join(tree, name), '#!/bin/sh\n', { mode: 0o755 });
+    execFileSync('setfattr', ['-n', 'security.capability', '-v', `0x${capability}`, join(tree, 'bin/ping')]);
+    execFileSync('setfattr', ['-n', 'user.binary', '-v', '0xff00fe0a80', join(tree, oddName)]);
+    execFileSync('chown', ['1000:1000', join(tree, 'bin/ping')]);
+    execFileSync('setfattr', ['-n', 'security.capability', '-v', `0x${capability}`, join(tree, 'bin/ping')]); // chown cleared it
+    const tar = execFileSync('tar', ['--xattrs', '--xattrs-include=*', '--numeric-owner', '-C', tree, '-cf', '-', 'bin'], { maxBuffer: 1 << 24 });
+    const imported = await store.importLayer({ diffId: sha256(tar), blobPath: blobFile('binary-xattrs.tar', tar), compression: 'none' });
+    if (!imported.ok) throw new Error(imported.error.message);
+    inspectDisk(imported.value.diskPath, (root) => {
+      expect(xattrBytes(join(root, 'bin/ping'), 'security.capability').toString('hex')).toBe(capability);
+      expect(statSync(join(root, 'bin/ping')).uid).toBe(1000);
+      expect(xattrBytes(join(root, oddName), 'user.binary').toString('hex')).toBe('ff00fe0a80');
+    });
   });
 
   it.each([

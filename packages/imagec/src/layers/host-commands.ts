@@ -2,16 +2,24 @@ import { execFile } from 'node:child_process';
 
 const COMMAND_TIMEOUT_MS = 60_000;
 
+export interface HostCommandOptions {
+  /** Written to the command's stdin, which is then closed. */
+  input?: string;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
 /**
- * Runs a host tool (mknod, setfattr, mkfs.erofs) and resolves with its stdout; rejects with its
- * stderr. Node has no API for device nodes or extended attributes, and these cases are rare
- * enough per layer that a process each is cheap.
+ * Runs a host tool (setfattr, mkfs.erofs) and resolves with its stdout; rejects with its
+ * stderr. Node has no API for extended attributes or erofs, and a layer needs few such runs.
  */
-export function runHostCommand(command: string, args: string[], timeoutMs = COMMAND_TIMEOUT_MS): Promise<string> {
+export function runHostCommand(command: string, args: string[], options: HostCommandOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(command, args, { cwd: options.cwd, timeout: options.timeoutMs ?? COMMAND_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${command} ${args.join(' ')}: ${stderr.trim() || error.message}`));
       else resolve(stdout);
     });
+    child.stdin?.on('error', () => {}); // a command that died is reported by its exit status
+    child.stdin?.end(options.input ?? '');
   });
 }

@@ -11,5 +11,5 @@ const MKFS_TIMEOUT_MS = 10 * 60_000;
  * keeps ownership, modes, mtimes, xattrs, hard links and device nodes.
  */
 export async function buildLayerDisk(tree: string, diskPath: string): Promise<void> {
-  await runHostCommand('mkfs.erofs', ['--quiet', '--preserve-mtime', diskPath, tree], MKFS_TIMEOUT_MS);
+  await runHostCommand('mkfs.erofs', ['--quiet', '--preserve-mtime', diskPath, tree], { timeoutMs: MKFS_TIMEOUT_MS });
 }

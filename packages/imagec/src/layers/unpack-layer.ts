@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, pack, type Header, type Pack } from 'tar-stream';
 import { fail, ok, type Result } from '../result';
-import { runHostCommand } from './host-commands';
 import { layerRelativePath, parentsOf } from './layer-paths';
+import { PaxXattrTap, type Xattrs } from './pax-xattrs';
+import { restoreXattrs } from './restore-xattrs';
 
 export type UnpackErrorCode = 'LAYER_ENTRY_OUTSIDE_ROOT' | 'LAYER_TAR_INVALID' | 'LAYER_IO';
 
@@ -19,6 +20,7 @@ export interface UnpackStats {
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 const XATTR_PAX_PREFIX = 'SCHILY.xattr.';
+const OPAQUE_XATTR: Xattrs = new Map([['trusted.overlay.opaque', Buffer.from('y')]]);
 const STDERR_LIMIT = 4096;
 
 class Refusal extends Error {
@@ -36,8 +38,9 @@ class Refusal extends Error {
  * markers the `trusted.overlay.opaque` xattr. Runs as root.
  *
  * Every entry is checked here first, and only checked entries reach GNU tar, which writes them
- * (ownership, modes with setuid, times, hard links, symlinks, devices, fifos, xattrs) in C and
- * in its own process: per-entry file system calls from Node made unpacking 20× slower. An entry
+ * (ownership, modes with setuid, times, hard links, symlinks, devices, fifos) in C and in its
+ * own process: per-entry file system calls from Node made unpacking 20× slower. Extended
+ * attributes are set afterwards from their raw bytes (see PaxXattrTap). An entry
  * that would land outside `root` — by `..`, or through a symlink this layer made — is refused,
  * naming it, and tar is stopped before it.
  */
@@ -45,11 +48,13 @@ export async function unpackLayer(input: Readable, root: string, layerName: stri
   const stats: UnpackStats = { entries: 0, contentBytes: 0 };
   const symlinks = new Set<string>();
   const regularFiles = new Set<string>();
+  /** Extended attributes to set once tar is done, by path; a later entry for a path replaces an earlier one's. */
+  const xattrsByPath = new Map<string, Xattrs>();
   const opaque = new Set<string>();
   const refuse = (entry: string, why: string) => new Refusal('LAYER_ENTRY_OUTSIDE_ROOT', `layer ${layerName}: entry ${JSON.stringify(entry)} ${why}`);
 
   /** The entry as tar should write it, or null for markers that become xattrs afterwards. */
-  const rewrite = (header: Header): Header | null => {
+  const rewrite = (header: Header, xattrs: Xattrs | null): Header | null => {
     const relative = layerRelativePath(header.name);
     if (relative === null) throw refuse(header.name, 'would be written outside the layer root');
     const viaSymlink = parentsOf(relative).find((parent) => symlinks.has(parent));
@@ -62,13 +67,17 @@ export async function unpackLayer(input: Readable, root: string, layerName: stri
     }
     if (base.startsWith(WHITEOUT_PREFIX)) {
       const hidden = posix.join(parent, base.slice(WHITEOUT_PREFIX.length));
+      xattrsByPath.delete(hidden);
       return { ...header, name: hidden, type: 'character-device', devmajor: 0, devminor: 0, mode: 0, uid: 0, gid: 0, size: 0, linkname: '', pax: null };
     }
+    if (!sameXattrs(header, xattrs)) throw new Refusal('LAYER_TAR_INVALID', `layer ${layerName}: entry ${JSON.stringify(header.name)}: its extended attributes could not be read`);
+    if (xattrs === null) xattrsByPath.delete(relative);
+    else xattrsByPath.set(relative, xattrs);
     if (header.type === 'link') {
       const target = layerRelativePath(header.linkname ?? '');
       if (target === null || !regularFiles.has(target)) throw refuse(header.name, `is a hard link to ${JSON.stringify(header.linkname)}, which is not a file earlier in this layer`);
       regularFiles.add(relative);
-      return { ...header, name: relative || '.', linkname: target, pax: xattrsOf(header) };
+      return { ...header, name: relative || '.', linkname: target, pax: null };
     }
     if (header.type === 'symlink') symlinks.add(relative);
     else symlinks.delete(relative);
@@ -78,10 +87,11 @@ export async function unpackLayer(input: Readable, root: string, layerName: stri
     } else if (!['directory', 'symlink', 'character-device', 'block-device', 'fifo'].includes(header.type)) {
       throw new Refusal('LAYER_TAR_INVALID', `layer ${layerName}: entry ${JSON.stringify(header.name)} has unsupported type ${header.type}`);
     }
-    return { ...header, name: relative || '.', pax: xattrsOf(header) };
+    return { ...header, name: relative || '.', pax: null };
   };
 
   const writer = startTar(root);
+  const tap = new PaxXattrTap();
   const parser = extract();
   let refusal: Refusal | undefined;
   const skip = (content: { on(event: 'end', listener: () => void): unknown; resume(): unknown }, next: () => void) => {
@@ -90,10 +100,11 @@ export async function unpackLayer(input: Readable, root: string, layerName: stri
   };
   parser.on('entry', (header, content, next) => {
     stats.entries++;
+    const xattrs = tap.nextEntryXattrs();
     if (refusal) return skip(content, () => next());
     let rewritten: Header | null;
     try {
-      rewritten = rewrite(header);
+      rewritten = rewrite(header, xattrs);
     } catch (error) {
       // tar is stopped at once, so nothing after a refused entry is written; the rest is only read.
       refusal = error as Refusal;
@@ -105,11 +116,12 @@ export async function unpackLayer(input: Readable, root: string, layerName: stri
     content.pipe(sink);
   });
   try {
-    await pipeline(input, parser);
+    await pipeline(input, tap, parser);
     if (refusal) throw refusal;
     writer.packer.finalize();
     await writer.finished;
-    for (const dir of opaque) await runHostCommand('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', join(root, dir)]);
+    for (const dir of opaque) xattrsByPath.set(dir, new Map([...(xattrsByPath.get(dir) ?? []), ...OPAQUE_XATTR]));
+    await restoreXattrs(root, xattrsByPath);
   } catch (pipelineError) {
     writer.abort();
     await writer.finished.catch(() => undefined); // tar's own complaint about the cut input says nothing new
@@ -123,9 +135,11 @@ export async function unpackLayer(input: Readable, root: string, layerName: stri
   return ok(stats);
 }
 
-function xattrsOf(header: Header): Record<string, string> | null {
-  const entries = Object.entries((header.pax ?? {}) as Record<string, string>).filter(([key]) => key.startsWith(XATTR_PAX_PREFIX));
-  return entries.length === 0 ? null : Object.fromEntries(entries);
+/** Whether tar-stream's (UTF-8 decoded) view of an entry's xattrs matches the raw bytes the tap kept for it: a check the two read the same entry. */
+function sameXattrs(header: Header, raw: Xattrs | null): boolean {
+  const decoded = Object.entries((header.pax ?? {}) as Record<string, string>).filter(([key]) => key.startsWith(XATTR_PAX_PREFIX));
+  if (decoded.length !== (raw?.size ?? 0)) return false;
+  return decoded.every(([key, value]) => raw?.get(key.slice(XATTR_PAX_PREFIX.length))?.toString('utf8') === value);
 }
 
 interface TarWriter {
@@ -141,7 +155,7 @@ interface TarWriter {
 function startTar(root: string): TarWriter {
   const child = spawn(
     'tar',
-    ['--extract', '--file=-', `--directory=${root}`, '--numeric-owner', '--same-owner', '--same-permissions', '--xattrs', '--xattrs-include=*', '--no-unquote'],
+    ['--extract', '--file=-', `--directory=${root}`, '--numeric-owner', '--same-owner', '--same-permissions', '--no-unquote'],
     { stdio: ['pipe', 'ignore', 'pipe'] },
   );
   const packer = pack();
