@@ -12,6 +12,13 @@ export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps {
   facts: VchFacts;
 }
 
+/** PEM texts: the server's certificate and key, and the CA client certificates must be signed by. */
+export interface ServerTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
 /** Engine API areas dockerd has and vic does not: answered as such, not as unknown pages. */
 const unsupportedAreas = ['/build', '/swarm', '/nodes', '/services', '/tasks', '/secrets', '/configs', '/plugins', '/session', '/distribution', '/commit', '/grpc'];
 
@@ -19,8 +26,9 @@ const unsupportedAreas = ['/build', '/swarm', '/nodes', '/services', '/tasks', '
  * The Docker Engine API of a VCH. Routes are registered without the `/v1.xx` prefix; a request's
  * prefix is checked against the supported range and stripped before routing.
  */
-export function buildApiServer(deps: ApiServerDeps): FastifyInstance {
+export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyInstance {
   const app = Fastify({
+    ...(tls ? { https: { ...tls, requestCert: true, rejectUnauthorized: true } } : {}),
     logger: false,
     bodyLimit: 1024 * 1024,
     rewriteUrl: (request) => splitVersionPrefix(request.url ?? '/').path,

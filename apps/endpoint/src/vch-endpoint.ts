@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ImageStore, RegistryClient } from '@vic/imagec';
+import { buildApiServer, type ServerTls } from './api/api-server';
+import { ContainerRuntime } from './containers/container-runtime';
+import { ContainerStore } from './containers/container-store';
+
+export interface VchEndpointOptions {
+  /** The VCH's name, shown by `docker info`. */
+  name: string;
+  /** Everything the VCH keeps: images, containers, container VM files. */
+  stateDir: string;
+  /** The bootstrap ISO container VMs boot. */
+  iso: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Serve TLS and require client certificates signed by `ca`; plain HTTP when absent. */
+  tls?: ServerTls;
+  /** Registries reached over HTTP or unverified TLS (host[:port] or CIDR). */
+  insecureRegistries?: string[];
+}
+
+export interface VchEndpoint {
+  server: FastifyInstance;
+  /** `tcp://host:port`, for DOCKER_HOST. */
+  dockerHost: string;
+  close(): Promise<void>;
+}
+
+/** Opens a VCH's state under `stateDir` and serves its Docker Engine API. */
+export async function startVchEndpoint(options: VchEndpointOptions): Promise<VchEndpoint> {
+  const insecureRegistries = options.insecureRegistries ?? [];
+  const registryOptions = { insecureRegistries, certsDir: join(options.stateDir, 'certs.d') };
+  const registry = new RegistryClient(registryOptions);
+  const images = await ImageStore.open(join(options.stateDir, 'images'));
+  const containers = await ContainerStore.open(join(options.stateDir, 'containers'));
+  const runtime = new ContainerRuntime({ store: containers, images, iso: options.iso, workRoot: join(options.stateDir, 'vms') });
+  const server = buildApiServer(
+    {
+      images,
+      registry,
+      registryOptions,
+      containers,
+      runtime,
+      facts: { id: options.name, name: options.name, stateDir: options.stateDir, backend: 'local QEMU', insecureRegistries, startedAt: new Date() },
+    },
+    options.tls,
+  );
+  const address = await server.listen({ host: options.host, port: options.port });
+  return {
+    server,
+    dockerHost: address.replace(/^https?:\/\//, 'tcp://'),
+    async close() {
+      await server.close();
+      registry.close();
+    },
+  };
+}
