@@ -9,15 +9,23 @@ export interface DockerResult {
   stderr: string;
 }
 
+export interface DockerCliOptions {
+  /** Written to the CLI's stdin, which is then closed; by default stdin is closed at once. */
+  input?: string | Buffer;
+  timeoutMs?: number;
+  /** Extra environment (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH). */
+  env?: Record<string, string>;
+}
+
 /** Runs the real docker CLI against `dockerHost` with its own config dir; never throws, never waits on stdin. */
-export async function dockerCli(dockerHost: string, configDir: string, args: string[], timeoutMs = 120_000): Promise<DockerResult> {
+export async function dockerCli(dockerHost: string, configDir: string, args: string[], options: DockerCliOptions = {}): Promise<DockerResult> {
   try {
     const running = run('docker', args, {
-      env: { ...process.env, DOCKER_HOST: dockerHost, DOCKER_CONFIG: configDir },
-      timeout: timeoutMs,
+      env: { ...process.env, DOCKER_HOST: dockerHost, DOCKER_CONFIG: configDir, ...options.env },
+      timeout: options.timeoutMs ?? 120_000,
       maxBuffer: 64 * 1024 * 1024,
     });
-    running.child.stdin?.end(); // a CLI that wanted to prompt fails at once instead of waiting
+    running.child.stdin?.end(options.input ?? ''); // a CLI that wanted to prompt fails at once instead of waiting
     const { stdout, stderr } = await running;
     return { code: 0, stdout, stderr };
   } catch (error) {

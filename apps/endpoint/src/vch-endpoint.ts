@@ -4,6 +4,10 @@ import { ImageStore, RegistryClient } from '@vic/imagec';
 import { buildApiServer, type ServerTls } from './api/api-server';
 import { ContainerRuntime } from './containers/container-runtime';
 import { ContainerStore } from './containers/container-store';
+import { EventLog } from './events/event-log';
+import { ExecRuntime } from './exec/exec-runtime';
+import { ExecStore } from './exec/exec-store';
+import { QemuPortLayer } from './portlayer/qemu/qemu-port-layer';
 
 export interface VchEndpointOptions {
   /** The VCH's name, shown by `docker info`. */
@@ -28,14 +32,17 @@ export interface VchEndpoint {
   close(): Promise<void>;
 }
 
-/** Opens a VCH's state under `stateDir` and serves its Docker Engine API. */
+/** Opens a VCH's state under `stateDir` and serves its Docker Engine API; closing it powers off its container VMs. */
 export async function startVchEndpoint(options: VchEndpointOptions): Promise<VchEndpoint> {
   const insecureRegistries = options.insecureRegistries ?? [];
   const registryOptions = { insecureRegistries, certsDir: join(options.stateDir, 'certs.d') };
   const registry = new RegistryClient(registryOptions);
   const images = await ImageStore.open(join(options.stateDir, 'images'));
   const containers = await ContainerStore.open(join(options.stateDir, 'containers'));
-  const runtime = new ContainerRuntime({ store: containers, images, iso: options.iso, workRoot: join(options.stateDir, 'vms') });
+  const portLayer = new QemuPortLayer({ iso: options.iso, workRoot: join(options.stateDir, 'vms') });
+  const events = new EventLog();
+  const runtime = await ContainerRuntime.open({ store: containers, images, portLayer, events, logDir: join(options.stateDir, 'logs') });
+  const execs = new ExecRuntime(runtime, await ExecStore.open(join(options.stateDir, 'execs')), events);
   const server = buildApiServer(
     {
       images,
@@ -43,7 +50,9 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
       registryOptions,
       containers,
       runtime,
-      facts: { id: options.name, name: options.name, stateDir: options.stateDir, backend: 'local QEMU', insecureRegistries, startedAt: new Date() },
+      execs,
+      events,
+      facts: { id: options.name, name: options.name, stateDir: options.stateDir, backend: portLayer.backend, insecureRegistries, startedAt: new Date() },
     },
     options.tls,
   );
@@ -53,6 +62,7 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
     dockerHost: address.replace(/^https?:\/\//, 'tcp://'),
     async close() {
       await server.close();
+      await runtime.shutdown();
       registry.close();
     },
   };

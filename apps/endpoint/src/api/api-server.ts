@@ -5,10 +5,12 @@ import { splitVersionPrefix, versionProblem } from './api-version';
 import { DockerApiError, sendDockerError } from './docker-error';
 import { registerAuthRoutes } from './routes/auth-routes';
 import { registerContainerRoutes, type ContainerRouteDeps } from './routes/container-routes';
+import { registerEventRoutes, type EventRouteDeps } from './routes/event-routes';
+import { registerExecRoutes, type ExecRouteDeps } from './routes/exec-routes';
 import { registerImageRoutes, type ImageRouteDeps } from './routes/image-routes';
 import { registerSystemRoutes, type VchFacts } from './routes/system-routes';
 
-export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps {
+export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps {
   facts: VchFacts;
 }
 
@@ -30,6 +32,8 @@ export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyIns
   const app = Fastify({
     ...(tls ? { https: { ...tls, requestCert: true, rejectUnauthorized: true } } : {}),
     logger: false,
+    // Attach, logs --follow and events hold their connections; closing the endpoint ends them.
+    forceCloseConnections: true,
     bodyLimit: 1024 * 1024,
     rewriteUrl: (request) => splitVersionPrefix(request.url ?? '/').path,
   });
@@ -66,9 +70,11 @@ export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyIns
     app.routing(request, response);
   });
 
-  registerSystemRoutes(app, { facts: deps.facts, images: deps.images });
+  registerSystemRoutes(app, { facts: deps.facts, images: deps.images, containers: deps.containers });
   registerImageRoutes(app, deps);
   registerAuthRoutes(app, deps.registry);
   registerContainerRoutes(app, deps);
+  registerExecRoutes(app, deps);
+  registerEventRoutes(app, deps);
   return app;
 }

@@ -13,6 +13,8 @@ export function hijackConnection(request: FastifyRequest, reply: FastifyReply, m
     request.headers.upgrade !== undefined
       ? `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
       : `HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nConnection: close\r\n\r\n`;
+  // A client that hangs up is not the endpoint's failure: its sink stops writing.
+  socket.on('error', () => undefined);
   socket.write(head);
   return socket;
 }

@@ -1,3 +1,17 @@
+/** The part of `HostConfig` vic honours. */
+export interface ContainerHostConfig {
+  AutoRemove?: boolean;
+  /** Bytes of memory: the VM's size. */
+  Memory?: number;
+  /** CPUs × 10⁹: the VM's vCPU count, rounded. */
+  NanoCpus?: number;
+  /** [height, width] of the terminal the CLI runs in. */
+  ConsoleSize?: [number, number] | null;
+  RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
+  Binds?: string[] | null;
+  NetworkMode?: string;
+}
+
 /** What `docker create` asked for, in the Engine API's `ContainerConfig` shape (the part vic honours). */
 export interface ContainerCreateConfig {
   Image: string;
@@ -16,10 +30,10 @@ export interface ContainerCreateConfig {
   Hostname?: string;
   StopSignal?: string;
   StopTimeout?: number;
-  HostConfig?: { AutoRemove?: boolean; Memory?: number; NanoCpus?: number };
+  HostConfig?: ContainerHostConfig;
 }
 
-export type ContainerStatus = 'created' | 'running' | 'exited' | 'removing';
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'exited';
 
 export interface ContainerState {
   status: ContainerStatus;
@@ -27,6 +41,8 @@ export interface ContainerState {
   startedAt?: string;
   finishedAt?: string;
   error?: string;
+  /** The main process's pid inside the VM while it runs. */
+  pid?: number;
 }
 
 /** One container as the VCH keeps it on disk (`containers/<id>.json`). */
@@ -42,5 +58,8 @@ export interface ContainerRecord {
   path: string;
   args: string[];
   env: string[];
+  /** Merged image and container labels. */
+  labels: Record<string, string>;
   state: ContainerState;
+  restartCount: number;
 }

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exitCode } from '@vic/protocol';
 import { fail, ok, type ImageStore, type Result } from '@vic/imagec';
-import { startContainerVm, type ContainerVm } from '../portlayer/qemu/container-vm';
-import { createWritableDisk } from '../portlayer/writable-disk';
-import type { ContainerCreateConfig, ContainerRecord } from './container-record';
+import type { EventLog } from '../events/event-log';
+import { ContainerLogWriter } from '../logs/container-log';
+import type { PortLayer } from '../portlayer/port-layer';
+import type { Attachment } from './attachment';
+import type { ContainerCreateConfig, ContainerRecord, ContainerState } from './container-record';
 import { generateContainerName } from './container-names';
 import type { ContainerStore } from './container-store';
-import type { OutputSink } from './output-sink';
+import { RunningContainer } from './running-container';
+import { normalizeSignal, signalNumber } from './signals';
 
 export type ContainerErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NAME_IN_USE' | 'INVALID_CONFIG' | 'CONFLICT' | 'NOT_MODIFIED' | 'START_FAILED';
 
@@ -17,10 +20,10 @@ export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export interface RuntimeOptions {
   store: ContainerStore;
   images: ImageStore;
-  /** The bootstrap ISO container VMs boot. */
-  iso: string;
-  /** Where each container's VM files and writable disk live. */
-  workRoot: string;
+  portLayer: PortLayer;
+  events: EventLog;
+  /** Where container logs are kept (`<id>.log`). */
+  logDir: string;
 }
 
 interface Waiter {
@@ -30,22 +33,73 @@ interface Waiter {
 
 /** How long a container VM may take to power off after its main process exited and was released. */
 const POWER_OFF_TIMEOUT_MS = 30_000;
+/** After SIGKILL, how long the process may take to go before the VM is powered off under it. */
+const KILL_GRACE_MS = 10_000;
+/** dockerd's default stop timeout, in seconds. */
+const DEFAULT_STOP_TIMEOUT_S = 10;
 const MIB = 1024 * 1024;
 /** What dockerd's wait reports for a container whose start failed. */
 const START_FAILED_EXIT_CODE = 128;
+const DEFAULT_TTY_SIZE = { rows: 24, cols: 80 };
 const validName = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
+function timeout(ms: number): Promise<'timeout'> {
+  return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+}
+
 /**
- * Containers as VMs: create records the request, start boots the container's VM from its image's
- * layer disks and runs the main process (held until it is wired to every attached client, so no
- * output is lost), and the VM powers off when that process has exited and its output is read.
+ * Containers as VMs: create records the request, start powers on the container's VM from its
+ * image's layer disks and runs the main process (held until it is wired to every attached client
+ * and the log, so no output is lost), and the VM powers off when that process has exited and its
+ * output is read. Stop, kill, pause and restart act on the VM through the port layer.
  */
 export class ContainerRuntime {
-  private readonly vms = new Map<string, ContainerVm>();
-  private readonly attachments = new Map<string, OutputSink[]>();
+  private readonly running = new Map<string, RunningContainer>();
+  /** Clients attached before the container started; they join it when it does. */
+  private readonly earlyAttachments = new Map<string, Attachment[]>();
   private readonly waiters = new Map<string, Waiter[]>();
+  /** Settles when the container's exit has been fully recorded. */
+  private readonly exitRecorded = new Map<string, Promise<void>>();
+  private readonly logs = new Map<string, ContainerLogWriter>();
 
-  constructor(private readonly options: RuntimeOptions) {}
+  private constructor(private readonly options: RuntimeOptions) {}
+
+  /**
+   * Opens the runtime over the stored containers. A container recorded as running whose VM did
+   * not survive the endpoint's restart is recorded as exited, as dockerd does after a crash.
+   */
+  static async open(options: RuntimeOptions): Promise<ContainerRuntime> {
+    mkdirSync(options.logDir, { recursive: true });
+    const runtime = new ContainerRuntime(options);
+    for (const record of options.store.all()) {
+      if (record.state.status !== 'running' && record.state.status !== 'paused') continue;
+      await runtime.update(record.id, { ...record.state, status: 'exited', exitCode: 255, pid: undefined, finishedAt: new Date().toISOString(), error: 'the endpoint restarted while the container ran' });
+    }
+    return runtime;
+  }
+
+  get images(): ImageStore {
+    return this.options.images;
+  }
+
+  logPath(id: string): string {
+    return join(this.options.logDir, `${id}.log`);
+  }
+
+  /** The live log of a running container, for `logs --follow`. */
+  liveLog(id: string): ContainerLogWriter | undefined {
+    return this.logs.get(id);
+  }
+
+  /** The running container behind an ID, for exec, stats and resize. */
+  runningContainer(id: string): RunningContainer | undefined {
+    return this.running.get(id);
+  }
+
+  find(input: string): Result<ContainerRecord, ContainerErrorCode> {
+    const record = this.options.store.find(input);
+    return record ? ok(record) : fail('NO_SUCH_CONTAINER', `No such container: ${input}`);
+  }
 
   async create(config: ContainerCreateConfig, requestedName: string | undefined): Promise<Result<ContainerRecord, ContainerErrorCode>> {
     const { store, images } = this.options;
@@ -53,116 +107,196 @@ export class ContainerRuntime {
     const found = images.find(config.Image);
     if (!found.ok) return fail('NO_SUCH_IMAGE', found.error.message);
     const image = found.value.record;
-    if (requestedName !== undefined && requestedName !== '' && !validName.test(requestedName)) {
-      return fail('INVALID_CONFIG', `Invalid container name (${requestedName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    }
-    const id = randomBytes(32).toString('hex');
-    const name = requestedName ? requestedName.replace(/^\//, '') : generateContainerName((candidate) => store.find(candidate) !== undefined);
-    const holder = store.all().find((record) => record.name === name);
-    if (holder) {
-      return fail('NAME_IN_USE', `Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
-    }
+    const named = this.checkName(requestedName ?? '');
+    if (!named.ok) return named;
+    const name = named.value || generateContainerName((candidate) => store.find(candidate) !== undefined);
     const defaults = image.config.config ?? {};
     // Docker's rule: a given Entrypoint replaces the image's and drops its Cmd.
     const entrypoint = config.Entrypoint ?? defaults.Entrypoint ?? [];
     const cmd = config.Cmd ?? (config.Entrypoint ? [] : (defaults.Cmd ?? []));
     const argv = [...entrypoint, ...cmd];
     if (argv.length === 0) return fail('INVALID_CONFIG', 'no command specified');
+    if (config.StopSignal && !normalizeSignal(config.StopSignal)) return fail('INVALID_CONFIG', `Invalid signal: ${config.StopSignal}`);
     const record: ContainerRecord = {
-      id,
+      id: randomBytes(32).toString('hex'),
       name,
       created: new Date().toISOString(),
       imageId: image.id,
       imageName: config.Image,
-      config,
+      config: { ...config, WorkingDir: config.WorkingDir || defaults.WorkingDir || '', User: config.User || defaults.User || '' },
       path: argv[0]!,
       args: argv.slice(1),
       env: [...(defaults.Env ?? []), ...(config.Env ?? [])],
+      labels: { ...(defaults.Labels ?? {}), ...(config.Labels ?? {}) },
       state: { status: 'created', exitCode: 0 },
+      restartCount: 0,
     };
     await store.put(record);
+    this.emit(record, 'create');
     return ok(record);
   }
 
-  /** Registers a client for the container's output; attached before start, it sees every byte. */
-  attach(id: string, sink: OutputSink): Result<void, ContainerErrorCode> {
-    const record = this.options.store.find(id);
-    if (!record) return fail('NO_SUCH_CONTAINER', `No such container: ${id}`);
-    const sinks = this.attachments.get(record.id) ?? [];
-    sinks.push(sink);
-    this.attachments.set(record.id, sinks);
-    if (record.state.status === 'exited') sink.end();
+  /** Registers a client for the container's streams; attached before start it sees every byte. */
+  attach(id: string, attachment: Attachment): Result<void, ContainerErrorCode> {
+    const found = this.find(id);
+    if (!found.ok) return found;
+    const running = this.running.get(found.value.id);
+    if (!running?.attach(attachment)) {
+      // As in dockerd, a client attached to a stopped container waits for its next start (`docker start -a`).
+      const early = this.earlyAttachments.get(found.value.id) ?? [];
+      early.push(attachment);
+      this.earlyAttachments.set(found.value.id, early);
+    }
     return ok(undefined);
   }
 
   async start(input: string): Promise<Result<void, ContainerErrorCode>> {
-    const { store, images } = this.options;
-    const record = store.find(input);
-    if (!record) return fail('NO_SUCH_CONTAINER', `No such container: ${input}`);
-    if (record.state.status === 'running') return fail('NOT_MODIFIED', 'container already started');
-    const image = images.get(record.imageId);
+    const found = this.find(input);
+    if (!found.ok) return found;
+    const record = found.value;
+    if (record.state.status === 'running' || record.state.status === 'paused') return fail('NOT_MODIFIED', 'container already started');
+    await this.exitRecorded.get(record.id); // a restart right after an exit waits for the exit to be written down
+    const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
-    const dir = this.vmDir(record.id);
-    await mkdir(dir, { recursive: true });
-    let vm: ContainerVm;
+    const { Memory: memory, NanoCpus: nanoCpus, ConsoleSize: consoleSize } = record.config.HostConfig ?? {};
+    let running: RunningContainer | undefined;
+    const log = new ContainerLogWriter(this.logPath(record.id));
     try {
-      const writable = await createWritableDisk(dir);
-      const memory = record.config.HostConfig?.Memory;
-      const nanoCpus = record.config.HostConfig?.NanoCpus;
-      vm = await startContainerVm({
+      const vm = await this.options.portLayer.powerOn({
         containerId: record.id,
-        iso: this.options.iso,
-        layers: images.layerDisks(image).map((disk) => ({ path: disk.diskPath, fstype: disk.fstype })),
-        writable: { path: writable, fstype: 'ext4' },
+        layers: this.options.images.layerDisks(image).map((disk) => ({ path: disk.diskPath, fstype: disk.fstype })),
         config: { hostname: record.config.Hostname || record.id.slice(0, 12) },
-        workDir: dir,
         ...(memory ? { memoryMiB: Math.max(64, Math.round(memory / MIB)) } : {}),
         ...(nanoCpus ? { cpus: Math.max(1, Math.round(nanoCpus / 1e9)) } : {}),
       });
+      try {
+        const main = await vm.client.startSession({
+          id: 'main',
+          argv: [record.path, ...record.args],
+          env: record.env,
+          ...(record.config.WorkingDir ? { cwd: record.config.WorkingDir } : {}),
+          ...(record.config.User ? { user: record.config.User } : {}),
+          ...(record.config.Tty ? { tty: consoleSize?.[0] && consoleSize[1] ? { rows: consoleSize[0], cols: consoleSize[1] } : DEFAULT_TTY_SIZE } : {}),
+          openStdin: record.config.OpenStdin === true,
+          holdUntilAttached: true,
+        });
+        running = new RunningContainer(vm, main, log, record.config.StdinOnce === true);
+        for (const attachment of this.earlyAttachments.get(record.id) ?? []) running.attach(attachment);
+        this.earlyAttachments.delete(record.id);
+        await main.attach();
+        this.running.set(record.id, running);
+        this.logs.set(record.id, log);
+        await this.update(record.id, { status: 'running', exitCode: 0, startedAt: new Date().toISOString(), ...(main.status.pid ? { pid: main.status.pid } : {}) });
+      } catch (error) {
+        // Clients already handed to the process (it failed to start) are ended with the others.
+        this.earlyAttachments.set(record.id, [...(this.earlyAttachments.get(record.id) ?? []), ...(running?.detachAll() ?? [])]);
+        await vm.powerOff();
+        throw error;
+      }
     } catch (error) {
+      log.close();
       return this.startFailed(record, error as Error);
     }
-    this.vms.set(record.id, vm);
-    try {
-      const main = await vm.client.startSession({
-        id: 'main',
-        argv: [record.path, ...record.args],
-        env: record.env,
-        ...(record.config.WorkingDir ? { cwd: record.config.WorkingDir } : {}),
-        ...(record.config.User ? { user: record.config.User } : {}),
-        openStdin: false,
-        holdUntilAttached: true,
-      });
-      const sinks = () => this.attachments.get(record.id) ?? [];
-      main.stdout.on('data', (chunk: Buffer) => sinks().forEach((sink) => sink.write('stdout', chunk)));
-      main.stderr.on('data', (chunk: Buffer) => sinks().forEach((sink) => sink.write('stderr', chunk)));
-      await main.attach();
-      await this.update(record.id, { status: 'running', exitCode: 0, startedAt: new Date().toISOString() });
-      void main.finished().then(async (exit) => {
-        const started = this.options.store.get(record.id)?.state.startedAt;
-        await this.update(record.id, { status: 'exited', exitCode: exitCode(exit), ...(started ? { startedAt: started } : {}), finishedAt: new Date().toISOString() });
-        for (const sink of sinks()) sink.end();
-        this.attachments.delete(record.id);
-        await main.release();
-        await vm.vm.waitForExit(POWER_OFF_TIMEOUT_MS).catch(() => undefined); // stop() below kills what did not power off
-        await vm.stop();
-        this.vms.delete(record.id);
-        this.notify(record.id, ['next-exit', 'not-running'], exitCode(exit));
-        if (record.config.HostConfig?.AutoRemove) await this.remove(record.id, false);
-      });
-    } catch (error) {
-      await vm.stop();
-      this.vms.delete(record.id);
-      return this.startFailed(record, error as Error);
+    this.emit(record, 'start');
+    this.exitRecorded.set(record.id, this.recordExit(record.id, running!));
+    return ok(undefined);
+  }
+
+  /** `docker stop`: the stop signal, then SIGKILL after the timeout, then the VM is powered off. */
+  async stop(input: string, options: { signal?: string; timeoutSeconds?: number }): Promise<Result<void, ContainerErrorCode>> {
+    const found = this.find(input);
+    if (!found.ok) return found;
+    const record = found.value;
+    const running = this.running.get(record.id);
+    if (!running) return fail('NOT_MODIFIED', 'container already stopped');
+    const signal = normalizeSignal(options.signal ?? record.config.StopSignal ?? 'SIGTERM');
+    if (!signal) return fail('INVALID_CONFIG', `Invalid signal: ${options.signal}`);
+    const seconds = options.timeoutSeconds ?? record.config.StopTimeout ?? DEFAULT_STOP_TIMEOUT_S;
+    await this.signal(record, running, signal);
+    if ((await Promise.race([running.exited, timeout(seconds < 0 ? 2 ** 31 - 1 : seconds * 1000)])) === 'timeout') {
+      await this.signal(record, running, 'SIGKILL');
+      if ((await Promise.race([running.exited, timeout(KILL_GRACE_MS)])) === 'timeout') await running.vm.powerOff();
     }
+    await this.exitRecorded.get(record.id);
+    this.emit(record, 'stop');
+    return ok(undefined);
+  }
+
+  /** `docker kill`: any signal to the main process. */
+  async kill(input: string, signalName: string | undefined): Promise<Result<void, ContainerErrorCode>> {
+    const found = this.find(input);
+    if (!found.ok) return found;
+    const record = found.value;
+    const signal = normalizeSignal(signalName || 'SIGKILL');
+    if (!signal) return fail('INVALID_CONFIG', `Invalid signal: ${signalName}`);
+    const running = this.running.get(record.id);
+    if (!running) return fail('CONFLICT', `Cannot kill container: ${input}: Container ${record.id} is not running`);
+    await this.signal(record, running, signal);
+    // dockerd returns from a SIGKILL once the container is gone.
+    if (signal === 'SIGKILL') await this.exitRecorded.get(record.id);
+    return ok(undefined);
+  }
+
+  async restart(input: string, options: { signal?: string; timeoutSeconds?: number }): Promise<Result<void, ContainerErrorCode>> {
+    const found = this.find(input);
+    if (!found.ok) return found;
+    const stopped = await this.stop(input, options);
+    if (!stopped.ok && stopped.error.code !== 'NOT_MODIFIED') return stopped;
+    const started = await this.start(found.value.id);
+    if (!started.ok) return started;
+    const record = this.options.store.get(found.value.id)!;
+    await this.options.store.put({ ...record, restartCount: record.restartCount + 1 });
+    this.emit(record, 'restart');
+    return ok(undefined);
+  }
+
+  /** Freezes the container's VM: its processes stop where they are, its memory stays. */
+  async pause(input: string): Promise<Result<void, ContainerErrorCode>> {
+    const found = this.find(input);
+    if (!found.ok) return found;
+    const record = found.value;
+    const running = this.running.get(record.id);
+    if (!running) return fail('CONFLICT', `Container ${record.id} is not running`);
+    if (running.paused) return fail('CONFLICT', `Container ${record.id} is already paused`);
+    await running.vm.pause();
+    running.paused = true;
+    await this.update(record.id, { ...record.state, status: 'paused' });
+    this.emit(record, 'pause');
+    return ok(undefined);
+  }
+
+  async unpause(input: string): Promise<Result<void, ContainerErrorCode>> {
+    const found = this.find(input);
+    if (!found.ok) return found;
+    const record = found.value;
+    const running = this.running.get(record.id);
+    if (!running?.paused) return fail('CONFLICT', `Container ${record.id} is not paused`);
+    await running.vm.resume();
+    running.paused = false;
+    await this.update(record.id, { ...record.state, status: 'running' });
+    this.emit(record, 'unpause');
+    return ok(undefined);
+  }
+
+  async rename(input: string, newName: string): Promise<Result<void, ContainerErrorCode>> {
+    const found = this.find(input);
+    if (!found.ok) return found;
+    const record = found.value;
+    if (!newName) return fail('INVALID_CONFIG', 'Neither old nor new names may be empty');
+    const named = this.checkName(newName, record.id);
+    if (!named.ok) return named;
+    if (named.value === record.name) return fail('INVALID_CONFIG', `Renaming a container with the same name as its current name`);
+    await this.options.store.put({ ...record, name: named.value });
+    this.emit({ ...record, name: named.value }, 'rename', { oldName: `/${record.name}` });
     return ok(undefined);
   }
 
   /** `POST /containers/{id}/wait`: the exit code once `condition` holds. */
   wait(input: string, condition: WaitCondition): Result<Promise<number>, ContainerErrorCode> {
-    const record = this.options.store.find(input);
-    if (!record) return fail('NO_SUCH_CONTAINER', `No such container: ${input}`);
-    if (condition === 'not-running' && record.state.status !== 'running') return ok(Promise.resolve(record.state.exitCode));
+    const found = this.find(input);
+    if (!found.ok) return found;
+    const record = found.value;
+    if (condition === 'not-running' && !this.running.has(record.id)) return ok(Promise.resolve(record.state.exitCode));
     return ok(
       new Promise<number>((resolve) => {
         const waiters = this.waiters.get(record.id) ?? [];
@@ -173,20 +307,75 @@ export class ContainerRuntime {
   }
 
   async remove(input: string, force: boolean): Promise<Result<void, ContainerErrorCode>> {
-    const record = this.options.store.find(input);
-    if (!record) return fail('NO_SUCH_CONTAINER', `No such container: ${input}`);
-    if (record.state.status === 'running') {
+    const found = this.find(input);
+    if (!found.ok) return found;
+    const record = found.value;
+    const running = this.running.get(record.id);
+    if (running) {
       if (!force) {
-        return fail('CONFLICT', `cannot remove container "/${record.name}": container is running: stop the container before removing or force remove`);
+        const state = running.paused ? 'paused' : 'running';
+        return fail('CONFLICT', `cannot remove container "/${record.name}": container is ${state}: stop the container before removing or force remove`);
       }
-      await this.vms.get(record.id)?.stop();
-      this.vms.delete(record.id);
+      await running.vm.powerOff();
+      await this.exitRecorded.get(record.id);
     }
+    if (!this.options.store.get(record.id)) return ok(undefined); // an auto-remove got there first
     await this.options.store.remove(record.id);
-    await rm(this.vmDir(record.id), { recursive: true, force: true });
+    for (const attachment of this.earlyAttachments.get(record.id) ?? []) attachment.sink.end();
+    this.earlyAttachments.delete(record.id);
+    await this.options.portLayer.removeContainer(record.id);
+    await rm(this.logPath(record.id), { force: true });
+    this.emit(record, 'destroy');
     this.notify(record.id, ['removed', 'next-exit', 'not-running'], record.state.exitCode);
     this.waiters.delete(record.id);
     return ok(undefined);
+  }
+
+  /** Powers off every container VM, recording each as exited: the endpoint is shutting down. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.running.values()].map((running) => running.vm.powerOff()));
+    await Promise.all([...this.exitRecorded.values()]);
+  }
+
+  /** A name for a container, or '' to have one generated; `self` may keep its own name. */
+  private checkName(requested: string, self?: string): Result<string, ContainerErrorCode> {
+    if (requested === '') return ok('');
+    if (!validName.test(requested)) return fail('INVALID_CONFIG', `Invalid container name (${requested}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const name = requested.replace(/^\//, '');
+    const holder = this.options.store.all().find((record) => record.name === name);
+    if (holder && holder.id !== self) {
+      return fail('NAME_IN_USE', `Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    return ok(name);
+  }
+
+  private async signal(record: ContainerRecord, running: RunningContainer, signal: string): Promise<void> {
+    if (running.paused) {
+      // A frozen VM cannot deliver a signal; dockerd's stop and kill act on paused containers too.
+      await running.vm.resume();
+      running.paused = false;
+      await this.update(record.id, { ...this.options.store.get(record.id)!.state, status: 'running' });
+    }
+    this.emit(record, 'kill', { signal: String(signalNumber(signal)) });
+    await running.main.signal(signal).catch(() => undefined); // a process that already exited needs no signal
+  }
+
+  /** Waits for the main process to end, writes the exit down, lets attached clients and waiters go and powers the VM off. */
+  private async recordExit(id: string, running: RunningContainer): Promise<void> {
+    const code = await running.exited;
+    const record = this.options.store.get(id);
+    this.logs.get(id)?.close();
+    this.logs.delete(id);
+    if (record) await this.update(id, { status: 'exited', exitCode: code, ...(record.state.startedAt ? { startedAt: record.state.startedAt } : {}), finishedAt: new Date().toISOString() });
+    running.endAttachments();
+    await Promise.race([running.main.release().catch(() => undefined), timeout(POWER_OFF_TIMEOUT_MS)]);
+    await Promise.race([running.vm.poweredOff, timeout(POWER_OFF_TIMEOUT_MS)]);
+    await running.vm.powerOff();
+    this.running.delete(id);
+    this.exitRecorded.delete(id);
+    if (record) this.emit(record, 'die', { exitCode: String(code) });
+    this.notify(id, ['next-exit', 'not-running'], code);
+    if (record?.config.HostConfig?.AutoRemove) await this.remove(id, false);
   }
 
   /**
@@ -197,24 +386,20 @@ export class ContainerRuntime {
   private async startFailed(record: ContainerRecord, error: Error): Promise<Result<never, ContainerErrorCode>> {
     const message = `failed to start container ${record.id}: ${error.message}`;
     await this.update(record.id, { ...record.state, error: message });
-    for (const sink of this.attachments.get(record.id) ?? []) sink.end();
-    this.attachments.delete(record.id);
+    for (const attachment of this.earlyAttachments.get(record.id) ?? []) attachment.sink.end();
+    this.earlyAttachments.delete(record.id);
     this.notify(record.id, ['next-exit'], START_FAILED_EXIT_CODE);
     if (record.config.HostConfig?.AutoRemove) await this.remove(record.id, false);
     return fail('START_FAILED', message);
   }
 
-  /**
-   * The directory of a container's VM files: named by the short ID, because QEMU's channel socket
-   * lives there and a unix socket path may not exceed 108 bytes.
-   */
-  private vmDir(id: string): string {
-    return join(this.options.workRoot, id.slice(0, 12));
-  }
-
-  private async update(id: string, state: ContainerRecord['state']): Promise<void> {
+  private async update(id: string, state: ContainerState): Promise<void> {
     const record = this.options.store.get(id);
     if (record) await this.options.store.put({ ...record, state });
+  }
+
+  private emit(record: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.options.events.emit('container', action, record.id, { ...record.labels, image: record.imageName, name: record.name, ...extra });
   }
 
   private notify(id: string, conditions: WaitCondition[], code: number): void {

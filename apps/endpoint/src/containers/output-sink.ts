@@ -15,6 +15,7 @@ const STREAM_TYPE = { stdout: 1, stderr: 2 } as const;
 export function multiplexedSink(target: Writable): OutputSink {
   return {
     write(stream, chunk) {
+      if (!target.writable) return; // the client went away; the others still get the output
       const header = Buffer.alloc(8);
       header[0] = STREAM_TYPE[stream];
       header.writeUInt32BE(chunk.length, 4);
@@ -27,7 +28,9 @@ export function multiplexedSink(target: Writable): OutputSink {
 /** With a tty there is one stream and no framing. */
 export function rawSink(target: Writable): OutputSink {
   return {
-    write: (_stream, chunk) => target.write(chunk),
+    write: (_stream, chunk) => {
+      if (target.writable) target.write(chunk);
+    },
     end: () => target.end(),
   };
 }

@@ -1,5 +1,6 @@
 import { cpus, release, totalmem } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import type { ContainerStore } from '../../containers/container-store';
 import type { ImageStore } from '@vic/imagec';
 import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION } from '../api-version';
 
@@ -17,6 +18,7 @@ export interface VchFacts {
 export interface SystemRouteDeps {
   facts: VchFacts;
   images: ImageStore;
+  containers: ContainerStore;
 }
 
 const pingHeaders = {
@@ -54,13 +56,15 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemRouteDeps
 
   app.get('/info', async () => {
     const usage = await deps.images.diskUsage();
+    const containers = deps.containers.all();
+    const count = (status: string) => containers.filter((record) => record.state.status === status).length;
     return {
       ID: deps.facts.id,
       Name: deps.facts.name,
-      Containers: 0,
-      ContainersRunning: 0,
-      ContainersPaused: 0,
-      ContainersStopped: 0,
+      Containers: containers.length,
+      ContainersRunning: count('running'),
+      ContainersPaused: count('paused'),
+      ContainersStopped: containers.length - count('running') - count('paused'),
       Images: usage.images,
       Driver: 'vic-erofs',
       DriverStatus: [

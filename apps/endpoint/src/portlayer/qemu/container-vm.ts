@@ -1,23 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerConfig, DiskRef } from '@vic/protocol';
 import { TetherClient } from '../../tether-bridge/tether-client';
+import type { LayerDisk } from '../port-layer';
 import { extractBootMedia } from './boot-media';
 import { QemuVm } from './qemu-vm';
 import type { DiskSpec } from './vm-spec';
-
-export interface DiskImage {
-  path: string;
-  fstype: DiskRef['fstype'];
-}
 
 export interface ContainerVmSpec {
   containerId: string;
   /** The bootstrap ISO whose kernel and initramfs the VM boots. */
   iso: string;
   /** Read-only image layers, lowest first. */
-  layers: DiskImage[];
+  layers: LayerDisk[];
   /** The container's own disk for its writes; memory when absent. */
-  writable?: DiskImage;
+  writable?: LayerDisk;
   config: Omit<ContainerConfig, 'rootfs'>;
   memoryMiB?: number;
   cpus?: number;

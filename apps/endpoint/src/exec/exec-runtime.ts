@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { exitCode } from '@vic/protocol';
+import { fail, ok, type Result } from '@vic/imagec';
+import type { EventLog } from '../events/event-log';
+import type { ContainerRuntime } from '../containers/container-runtime';
+import { pipeClientInput } from '../containers/client-input';
+import type { OutputSink } from '../containers/output-sink';
+import type { SessionHandle } from '../tether-bridge/session-handle';
+import type { ExecCreateConfig, ExecRecord } from './exec-record';
+import type { ExecStore } from './exec-store';
+
+export type ExecErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_EXEC' | 'CONFLICT' | 'INVALID_CONFIG';
+
+export interface ExecStartOptions {
+  /** The client's streams; absent for a detached exec, whose output is dropped as dockerd drops it. */
+  client?: { sink: OutputSink; stdin: Readable; detachKeys?: Buffer };
+  consoleSize?: [number, number] | null;
+}
+
+const DEFAULT_TTY_SIZE = { rows: 24, cols: 80 };
+
+/** The exit code dockerd gives an exec whose command could not be started: 127 when it is not there, 126 otherwise. */
+function startFailureExitCode(message: string): number {
+  return /executable file not found|no such file or directory/i.test(message) ? 127 : 126;
+}
+
+/** `docker exec`: extra processes in a running container's VM, each a tether session of its own. */
+export class ExecRuntime {
+  private readonly sessions = new Map<string, SessionHandle>();
+
+  constructor(
+    private readonly containers: ContainerRuntime,
+    private readonly store: ExecStore,
+    private readonly events: EventLog,
+  ) {
+    events.subscribe((event) => {
+      if (event.Type === 'container' && event.Action === 'destroy') void store.removeContainer(event.Actor.ID);
+    });
+  }
+
+  get(id: string): Result<ExecRecord, ExecErrorCode> {
+    const record = this.store.get(id);
+    return record ? ok(record) : fail('NO_SUCH_EXEC', `No such exec instance: ${id}`);
+  }
+
+  async create(containerInput: string, config: ExecCreateConfig): Promise<Result<ExecRecord, ExecErrorCode>> {
+    const found = this.containers.find(containerInput);
+    if (!found.ok) return fail('NO_SUCH_CONTAINER', found.error.message);
+    const container = found.value;
+    const running = this.containers.runningContainer(container.id);
+    if (!running) return fail('CONFLICT', `Container ${container.id} is not running`);
+    if (running.paused) return fail('CONFLICT', `Container ${container.id} is paused, unpause the container before exec`);
+    if (!config.Cmd || config.Cmd.length === 0) return fail('INVALID_CONFIG', 'No exec command specified');
+    const record: ExecRecord = { id: randomBytes(32).toString('hex'), containerId: container.id, config, running: false, exitCode: null, pid: 0 };
+    await this.store.put(record);
+    this.events.emit('container', `exec_create: ${config.Cmd.join(' ')}`, container.id, { execID: record.id, name: container.name, image: container.imageName });
+    return ok(record);
+  }
+
+  /** Starts the exec; resolves once it runs (or failed to), its exit is recorded in the background. */
+  async start(id: string, options: ExecStartOptions): Promise<Result<void, ExecErrorCode>> {
+    const found = this.get(id);
+    if (!found.ok) return found;
+    const record = found.value;
+    if (record.running) return fail('CONFLICT', `Error: Exec command ${id} is already running`);
+    if (record.exitCode !== null) return fail('CONFLICT', `Error: Exec command ${id} has already run`);
+    const container = this.containers.find(record.containerId);
+    const running = this.containers.runningContainer(record.containerId);
+    if (!container.ok || !running) return fail('CONFLICT', `Container ${record.containerId} is not running`);
+    const { config } = record;
+    const size = options.consoleSize ?? config.ConsoleSize;
+    let session: SessionHandle;
+    try {
+      session = await running.vm.client.startSession({
+        id: `exec-${id}`,
+        argv: config.Cmd,
+        env: [...container.value.env, ...(config.Env ?? [])],
+        ...(config.WorkingDir || container.value.config.WorkingDir ? { cwd: config.WorkingDir || container.value.config.WorkingDir } : {}),
+        ...(config.User || container.value.config.User ? { user: config.User || container.value.config.User } : {}),
+        ...(config.Tty ? { tty: size?.[0] && size[1] ? { rows: size[0], cols: size[1] } : DEFAULT_TTY_SIZE } : {}),
+        openStdin: config.AttachStdin === true,
+        holdUntilAttached: true,
+      });
+    } catch (error) {
+      // As dockerd: the client's stream carries the error, and inspect shows the exit code the CLI exits with.
+      const message = (error as Error).message;
+      await this.store.put({ ...record, exitCode: startFailureExitCode(message), error: message });
+      options.client?.sink.write('stdout', Buffer.from(`OCI runtime exec failed: ${message}: unknown\r\n`));
+      options.client?.sink.end();
+      return ok(undefined);
+    }
+    this.sessions.set(id, session);
+    const { client } = options;
+    session.stdout.on('data', (chunk: Buffer) => client?.sink.write('stdout', chunk));
+    session.stderr.on('data', (chunk: Buffer) => client?.sink.write('stderr', chunk));
+    if (client && session.stdin) {
+      pipeClientInput(client.stdin, session.stdin, { ...(client.detachKeys ? { detachKeys: client.detachKeys } : {}), closeOnEnd: true, onDetach: () => client.sink.end() });
+    }
+    await session.attach();
+    await this.store.put({ ...record, running: true, pid: session.status.pid ?? 0 });
+    this.events.emit('container', `exec_start: ${config.Cmd.join(' ')}`, record.containerId, { execID: id, name: container.value.name, image: container.value.imageName });
+    // A VM that goes away takes its execs with it: they end as if SIGKILLed.
+    void Promise.race([session.finished().then(exitCode), running.exited.then(() => 137)]).then(async (code) => {
+      await this.store.put({ ...this.store.get(id)!, running: false, exitCode: code });
+      client?.sink.end();
+      this.sessions.delete(id);
+      await session.release().catch(() => undefined); // the VM may be powering off already
+      this.events.emit('container', 'exec_die', record.containerId, { execID: id, exitCode: String(code), name: container.value.name, image: container.value.imageName });
+    });
+    return ok(undefined);
+  }
+
+  async resize(id: string, size: { rows: number; cols: number }): Promise<Result<void, ExecErrorCode>> {
+    const found = this.get(id);
+    if (!found.ok) return found;
+    const session = this.sessions.get(id);
+    if (!session) return fail('CONFLICT', `Exec ${id} is not running`);
+    if (found.value.config.Tty) await session.resize(size);
+    return ok(undefined);
+  }
+}

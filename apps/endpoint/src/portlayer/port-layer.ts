@@ -1,0 +1,44 @@
+import type { ContainerConfig, DiskRef } from '@vic/protocol';
+import type { TetherClient } from '../tether-bridge/tether-client';
+
+/** A read-only image layer disk, as the image store made it. */
+export interface LayerDisk {
+  path: string;
+  fstype: DiskRef['fstype'];
+}
+
+/** What one container VM is made of, whichever backend runs it. */
+export interface ContainerVmRequest {
+  containerId: string;
+  /** Image layers, lowest first. */
+  layers: LayerDisk[];
+  config: Omit<ContainerConfig, 'rootfs'>;
+  memoryMiB?: number;
+  cpus?: number;
+}
+
+/** A powered-on container VM whose tether has mounted the container's root. */
+export interface ContainerVmHandle {
+  client: TetherClient;
+  /** Freezes the VM's vCPUs; the container's processes stop where they are. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Resolves (never rejects) once the VM is off, however it got there. */
+  poweredOff: Promise<void>;
+  /** Powers the VM off now (forcibly if it will not go) and drops the channel. */
+  powerOff(): Promise<void>;
+}
+
+/**
+ * The port layer: where container VMs live. One VM per container; the container's writable disk
+ * outlives its VM (a restarted container keeps its writes) until `removeContainer`.
+ */
+export interface PortLayer {
+  /** Shown by `docker info`, e.g. "local QEMU". */
+  readonly backend: string;
+  powerOn(request: ContainerVmRequest): Promise<ContainerVmHandle>;
+  /** Removes every trace of the container (its VM and its writable disk). */
+  removeContainer(containerId: string): Promise<void>;
+  /** Ends every VM this port layer runs, for a clean shutdown of the endpoint. */
+  powerOffAll(): Promise<void>;
+}

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ContainerVmHandle, ContainerVmRequest, PortLayer } from '../port-layer';
+import { createWritableDisk, WRITABLE_DISK_FILE } from '../writable-disk';
+import { startContainerVm, type ContainerVm } from './container-vm';
+
+export interface QemuPortLayerOptions {
+  /** The bootstrap ISO container VMs boot. */
+  iso: string;
+  /** One directory per container: its VM files and writable disk. */
+  workRoot: string;
+}
+
+/** The embedded backend: each container VM is a QEMU process on this machine. */
+export class QemuPortLayer implements PortLayer {
+  readonly backend = 'local QEMU';
+  private readonly running = new Map<string, ContainerVm>();
+
+  constructor(private readonly options: QemuPortLayerOptions) {}
+
+  async powerOn(request: ContainerVmRequest): Promise<ContainerVmHandle> {
+    const dir = this.containerDir(request.containerId);
+    await mkdir(dir, { recursive: true });
+    const writable = existsSync(join(dir, WRITABLE_DISK_FILE)) ? join(dir, WRITABLE_DISK_FILE) : await createWritableDisk(dir);
+    const vm = await startContainerVm({
+      containerId: request.containerId,
+      iso: this.options.iso,
+      layers: request.layers,
+      writable: { path: writable, fstype: 'ext4' },
+      config: request.config,
+      workDir: dir,
+      ...(request.memoryMiB ? { memoryMiB: request.memoryMiB } : {}),
+      ...(request.cpus ? { cpus: request.cpus } : {}),
+    });
+    this.running.set(request.containerId, vm);
+    const forget = () => {
+      if (this.running.get(request.containerId) === vm) this.running.delete(request.containerId);
+    };
+    void vm.vm.exited.then(forget);
+    return {
+      client: vm.client,
+      pause: () => vm.vm.pause(),
+      resume: () => vm.vm.resume(),
+      poweredOff: vm.vm.exited.then(() => undefined),
+      powerOff: () => vm.stop(),
+    };
+  }
+
+  async removeContainer(containerId: string): Promise<void> {
+    await this.running.get(containerId)?.stop();
+    await rm(this.containerDir(containerId), { recursive: true, force: true });
+  }
+
+  async powerOffAll(): Promise<void> {
+    await Promise.all([...this.running.values()].map((vm) => vm.stop()));
+  }
+
+  /**
+   * Named by the short ID, because QEMU's channel socket lives here and a unix socket path may
+   * not exceed 108 bytes.
+   */
+  private containerDir(containerId: string): string {
+    return join(this.options.workRoot, containerId.slice(0, 12));
+  }
+}
