@@ -52,6 +52,9 @@ export async function launchEndpoint(layout: VchLayout, config: VchConfig, timeo
   child.on('exit', (code, signal) => {
     exited = signal ? `was killed by ${signal}` : `exited with code ${code}`;
   });
+  child.on('error', (error) => {
+    exited = `could not run (${error.message})`;
+  });
   child.unref();
   const pid = child.pid;
   if (pid === undefined) throw new VicMachineError(`cannot start the endpoint: spawning ${process.execPath} failed`);
