@@ -33,6 +33,14 @@ function processesUsing(dir: string): string[] {
   }
 }
 
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function portOf(dockerHost: string): number {
   return Number(/:(\d+)$/.exec(dockerHost)?.[1]);
 }
@@ -115,6 +123,22 @@ describe('vic-machine --target local', () => {
       ['NAME', 'STATUS', 'DOCKER_HOST'],
       [NAME, 'running', printed.DOCKER_HOST],
     ]);
+  });
+
+  it('start brings a VCH whose endpoint died back on the same port; on a running VCH it changes nothing', async () => {
+    const pid = Number(readFileSync(join(vchDir, 'endpoint.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !existsSync(`/proc/${pid}/cmdline`) || readFileSync(`/proc/${pid}/cmdline`).length === 0, 10_000);
+    expect((await vicMachine(stateRoot, 'inspect', '--name', NAME)).stdout).toMatch(/^status: +stopped$/m);
+
+    const started = await vicMachine(stateRoot, 'start', '--name', NAME);
+    expect(started.code, started.stderr).toBe(0);
+    expect(exportedVariables(started.stdout)).toEqual(printed);
+    expect((await docker(printed, 'version')).code).toBe(0);
+
+    const again = await vicMachine(stateRoot, 'start', '--name', NAME);
+    expect(again.stderr).toContain(`VCH ${NAME} is already running`);
+    expect(exportedVariables(again.stdout)).toEqual(printed);
   });
 
   it('create refuses a name that exists and leaves the running VCH alone', async () => {

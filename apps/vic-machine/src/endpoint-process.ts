@@ -17,6 +17,8 @@ const STOP_GRACE_MS = 15_000;
 const KILL_WAIT_MS = 5_000;
 const LOG_TAIL_LINES = 20;
 const LOG_TAIL_BYTES = 16 * 1024;
+/** The listening line comes first on stdout; only stderr noise could precede it. */
+const LOG_HEAD_BYTES = 64 * 1024;
 
 /** The endpoint's pid if it is running: the pid file names a live process that serves this VCH's state. */
 export function runningEndpointPid(layout: VchLayout): number | null {
@@ -62,7 +64,7 @@ export async function launchEndpoint(layout: VchLayout, config: VchConfig, timeo
 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const listening = LISTENING.exec(readFileSync(layout.log).subarray(logStart).toString('utf8'));
+    const listening = LISTENING.exec(readLog(layout, logStart, LOG_HEAD_BYTES));
     if (listening) return { pid, port: Number(listening[1]) };
     if (exited) throw new VicMachineError(`the endpoint ${exited} before it listened\n${logTail(layout)}`);
     await sleep(POLL_MS);
@@ -83,17 +85,22 @@ export async function stopEndpoint(layout: VchLayout): Promise<void> {
   rmSync(layout.pid, { force: true });
 }
 
+/** Up to `length` bytes of the endpoint's log from `start`. */
+function readLog(layout: VchLayout, start: number, length: number): string {
+  const bytes = Buffer.alloc(Math.max(0, Math.min(length, statSync(layout.log).size - start)));
+  const fd = openSync(layout.log, 'r');
+  try {
+    readSync(fd, bytes, 0, bytes.length, start);
+  } finally {
+    closeSync(fd);
+  }
+  return bytes.toString('utf8');
+}
+
 /** The last lines of the endpoint's log, indented, for error messages. */
 export function logTail(layout: VchLayout): string {
   if (!existsSync(layout.log)) return `(no endpoint log at ${layout.log})`;
   const size = statSync(layout.log).size;
-  const tail = Buffer.alloc(Math.min(size, LOG_TAIL_BYTES));
-  const fd = openSync(layout.log, 'r');
-  try {
-    readSync(fd, tail, 0, tail.length, size - tail.length);
-  } finally {
-    closeSync(fd);
-  }
-  const lines = tail.toString('utf8').trimEnd().split('\n').slice(-LOG_TAIL_LINES);
+  const lines = readLog(layout, Math.max(0, size - LOG_TAIL_BYTES), LOG_TAIL_BYTES).trimEnd().split('\n').slice(-LOG_TAIL_LINES);
   return [`last lines of ${layout.log}:`, ...lines.map((line) => `  ${line}`)].join('\n');
 }
