@@ -20,5 +20,6 @@ export type { LayerInfo } from './layers/layer-store';
 export { pullImage, type PulledImage, type PullErrorCode } from './pull/pull-image';
 export { loadImageArchive, type LoadedImage } from './archive/load-archive';
 export { saveImageArchive } from './archive/save-archive';
+export type { DockerArchiveManifestEntry } from './archive/archive-formats';
 export * from './progress/json-message';
 export { writeFileAtomic } from './store/atomic-file';

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extract } from 'tar-stream';
+import { tarOf } from '@vic/sample-images';
 import { loadImageArchive } from '../src/archive/load-archive';
 import { saveImageArchive } from '../src/archive/save-archive';
 import type { JsonMessage } from '../src/progress/json-message';
 import { ImageStore } from '../src/store/image-store';
-import { gzipLayer, sha256, tarOf } from './support/layer-tar';
+import { gzipLayer, sha256 } from './support/layer-tar';
 
 /* Real archives in the two layouts `docker save` writes, loaded into a real store (erofs layer disks). */
 

@@ -3,8 +3,9 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tarOf, type TarEntry } from '@vic/sample-images';
 import { LayerStore } from '../src/layers/layer-store';
-import { gzipLayer, sha256, tarOf, type TarEntry } from './support/layer-tar';
+import { gzipLayer, sha256 } from './support/layer-tar';
 
 /* Real tar streams, real mkfs.erofs, real loop mounts (read-only) to look inside the disks. Runs as root. */
 

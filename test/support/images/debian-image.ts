@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { tarOf, type TarEntry } from '../../../packages/imagec/test/support/layer-tar';
-import { cachedImage, type BuiltImage } from './built-image';
+import { cachedImage, tarOf, type BuiltImage, type TarEntry } from '@vic/sample-images';
 
 const run = promisify(execFile);
 

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { buildBusyboxImage, type BuiltImage } from '@vic/sample-images';
 import { MediaType } from '../../../packages/imagec/src/image/media-types';
 import { pushBlob, pushManifest, sha256, type TestRegistries, type TestRegistry } from '../registry';
-import { buildBusyboxImage } from './busybox-image';
-import type { BuiltImage } from './built-image';
 import { buildDebianImage, type DebianTestImage } from './debian-image';
 
 export interface PublishedImage<T extends BuiltImage = BuiltImage> {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { tarOf, type TarEntry } from '../../../packages/imagec/test/support/layer-tar';
 import { cachedImage, sha256, type BuiltImage } from './built-image';
+import { tarOf, type TarEntry } from './layer-tar';
 
 const PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\nvic:x:1000:1000:vic user:/home/vic:/bin/sh\n';

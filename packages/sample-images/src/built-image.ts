@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import type { ImageConfig } from '../../../packages/imagec/src/image/image-types';
-import { MediaType } from '../../../packages/imagec/src/image/media-types';
+import { MediaType, type ImageConfig } from '@vic/imagec';
 
 export interface BuiltLayer {
   /** The gzip blob on disk. */
@@ -26,7 +26,8 @@ export interface BuiltImage {
   layers: BuiltLayer[];
 }
 
-const CACHE = join(process.cwd(), '.cache', 'test-images');
+/** In the checkout, not the working directory: `npm start` and the tests share one cache. */
+const CACHE = fileURLToPath(new URL('../../../.cache/test-images', import.meta.url));
 
 export function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;

@@ -1,0 +1,115 @@
+/**
+ * The endpoint process of one VCH, as vic-machine starts it:
+ *
+ *   endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...]
+ *
+ * With --tls-dir it serves TLS from DIR/server-cert.pem and DIR/server-key.pem and requires client
+ * certificates signed by DIR/ca.pem. Once listening it prints one line, LISTENING_PREFIX followed by
+ * the DOCKER_HOST it serves (the real port when P is 0), which is how vic-machine learns it is up.
+ * SIGTERM or SIGINT closes the server and ends every container VM it started.
+ *
+ * Refusing plain HTTP on a non-loopback address is vic-machine's rule (checked before it makes
+ * anything); this process trusts the arguments it was started with.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { killAllVms } from './portlayer/qemu';
+import type { ServerTls } from './api/api-server';
+import { startVchEndpoint, type VchEndpoint } from './vch-endpoint';
+
+/** vic-machine waits for this line in the endpoint log (apps/vic-machine/src/endpoint-process.ts). */
+const LISTENING_PREFIX = 'vic endpoint listening on ';
+/** Open attach streams can hold server.close() forever; after this the VMs are ended regardless. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+function usageError(message: string): never {
+  console.error(`endpoint: ${message}`);
+  console.error('usage: endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...]');
+  process.exit(2);
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') usageError(`--${name} is required`);
+  return value;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) usageError(`--port ${text} is not a port number (0-65535)`);
+  return port;
+}
+
+/**
+ * The TLS options, plus allowHalfOpen for the https server they are spread into (api-server.ts):
+ * docker half-closes an attach connection when it has no stdin to send (a TCP FIN under the TLS
+ * stream), and an https server, unlike Node's http server, ends such a socket at once, so the
+ * container's output was lost (`docker run` printed nothing, exit 0). The right home for this is
+ * buildApiServer's https options; this process is the only TLS user until it moves there.
+ */
+function readTls(dir: string): ServerTls & { allowHalfOpen: true } {
+  const read = (file: string) => {
+    try {
+      return readFileSync(join(dir, file), 'utf8');
+    } catch (error) {
+      usageError(`cannot read ${join(dir, file)}: ${(error as Error).message}`);
+    }
+  };
+  return { ca: read('ca.pem'), cert: read('server-cert.pem'), key: read('server-key.pem'), allowHalfOpen: true };
+}
+
+async function closeWithin(endpoint: VchEndpoint, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      console.error(`endpoint: the server did not close within ${timeoutMs / 1000} s; ending its VMs anyway`);
+      resolve();
+    }, timeoutMs);
+  });
+  await Promise.race([endpoint.close(), timedOut]);
+  clearTimeout(timer);
+}
+
+const { values } = parseArgs({
+  options: {
+    name: { type: 'string' },
+    'state-dir': { type: 'string' },
+    iso: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'tls-dir': { type: 'string' },
+    'insecure-registry': { type: 'string', multiple: true },
+  },
+  strict: true,
+});
+
+const tlsDir = values['tls-dir'];
+const name = required(values, 'name');
+const host = required(values, 'host');
+const port = parsePort(required(values, 'port'));
+const endpoint = await startVchEndpoint({
+  name,
+  stateDir: required(values, 'state-dir'),
+  iso: required(values, 'iso'),
+  host,
+  port,
+  ...(tlsDir ? { tls: readTls(tlsDir) } : {}),
+  insecureRegistries: values['insecure-registry'] ?? [],
+}).catch((error: Error) => {
+  console.error(`endpoint: VCH ${name} cannot serve on ${host}:${port}: ${error.message}`);
+  process.exit(1);
+});
+console.log(`${LISTENING_PREFIX}${endpoint.dockerHost}`);
+
+let stopping = false;
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`endpoint: ${signal}: closing the server and ending container VMs`);
+  await closeWithin(endpoint, CLOSE_TIMEOUT_MS);
+  await killAllVms();
+  process.exit(0);
+}
+process.on('SIGTERM', (signal) => void stop(signal));
+process.on('SIGINT', (signal) => void stop(signal));

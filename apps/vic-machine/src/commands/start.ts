@@ -1,0 +1,37 @@
+import { dockerEnvLines } from '../endpoint-address';
+import { stopEndpoint } from '../endpoint-process';
+import { VicMachineError } from '../errors';
+import { progress } from '../progress';
+import { readVchConfig, type VchConfig } from '../vch-config';
+import type { VchLayout } from '../vch-layout';
+import { killVchProcesses } from '../vch-processes';
+import { startVch } from '../vch-startup';
+import { vchStatus } from '../vch-status';
+
+/**
+ * `vic-machine start`: starts a stopped VCH's endpoint again (same port, certificates and state)
+ * and prints the docker environment; a running VCH is left as it is.
+ */
+export async function startExistingVch(layout: VchLayout): Promise<void> {
+  const config = readVchConfig(layout);
+  const status = await vchStatus(layout, config);
+  if (status.state === 'not answering') {
+    throw new VicMachineError(`VCH ${layout.name}: its endpoint (pid ${status.pid}) runs but does not answer (${status.reason}); see ${layout.log}, or delete and create the VCH`);
+  }
+  if (status.state === 'running') {
+    progress(`VCH ${layout.name} is already running (endpoint pid ${status.pid}). To use it:`);
+    for (const line of dockerEnvLines(config, layout)) console.log(line);
+    return;
+  }
+  // VMs a killed endpoint left behind still hold the VCH's state; they must not run twice.
+  await killVchProcesses(layout);
+  let served: VchConfig;
+  try {
+    served = await startVch(layout, config);
+  } catch (error) {
+    await stopEndpoint(layout);
+    throw error;
+  }
+  progress(`VCH ${layout.name} is ready. To use it:`);
+  for (const line of dockerEnvLines(served, layout)) console.log(line);
+}

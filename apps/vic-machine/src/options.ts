@@ -1,0 +1,73 @@
+import { isIP } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { VicMachineError } from './errors';
+
+export const DEFAULT_STATE_ROOT = '/var/lib/vic';
+/** The checkout's ISO (iso-build/build.sh); the same relative path from src/ and from dist/. */
+export const DEFAULT_ISO = fileURLToPath(new URL('../../../iso-build/out/bootstrap.iso', import.meta.url));
+/** Docker's conventional ports: 2376 for TLS, 2375 for plain HTTP. */
+export const TLS_PORT = 2376;
+export const PLAIN_PORT = 2375;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+const optionSpec = {
+  target: { type: 'string' },
+  name: { type: 'string' },
+  'state-root': { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'no-tls': { type: 'boolean' },
+  force: { type: 'boolean' },
+  'insecure-registry': { type: 'string', multiple: true },
+  iso: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export type OptionName = keyof typeof optionSpec;
+
+export interface ParsedCommandLine {
+  command: string | undefined;
+  given: Set<OptionName>;
+  values: ReturnType<typeof parseArgs<{ options: typeof optionSpec; allowPositionals: true }>>['values'];
+}
+
+export function parseCommandLine(argv: string[]): ParsedCommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: optionSpec, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new VicMachineError((error as Error).message);
+  }
+  if (parsed.positionals.length > 1) throw new VicMachineError(`unexpected argument ${parsed.positionals[1]}`);
+  const given = new Set(Object.keys(parsed.values) as OptionName[]);
+  return { command: parsed.positionals[0], given, values: parsed.values };
+}
+
+/** Only the local target exists: VCHs on this machine, each container a QEMU VM. */
+export function parseTarget(target: string | undefined): 'local' {
+  if (target === undefined) throw new VicMachineError('--target is required; the supported target is local (--target local)');
+  if (target !== 'local') throw new VicMachineError(`--target ${target} is not supported; the supported target is local`);
+  return target;
+}
+
+export function parseName(name: string | undefined): string {
+  if (name === undefined) throw new VicMachineError('--name is required: the VCH to act on');
+  if (!NAME.test(name)) throw new VicMachineError(`--name ${JSON.stringify(name)} is not a valid VCH name: 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  return name;
+}
+
+export function parsePort(text: string | undefined, tls: boolean): number {
+  if (text === undefined) return tls ? TLS_PORT : PLAIN_PORT;
+  const port = Number(text);
+  if (text.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new VicMachineError(`--port ${text} is not a port number (0-65535; 0 picks a free port)`);
+  return port;
+}
+
+export function parseHost(host: string | undefined): string {
+  const value = host ?? '127.0.0.1';
+  if (isIP(value) === 0 && !HOSTNAME.test(value)) throw new VicMachineError(`--host ${JSON.stringify(value)} is neither an IP address nor a host name`);
+  return value;
+}
