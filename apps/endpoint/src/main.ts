@@ -41,14 +41,8 @@ function parsePort(text: string): number {
   return port;
 }
 
-/**
- * The TLS options, plus allowHalfOpen for the https server they are spread into (api-server.ts):
- * docker half-closes an attach connection when it has no stdin to send (a TCP FIN under the TLS
- * stream), and an https server, unlike Node's http server, ends such a socket at once, so the
- * container's output was lost (`docker run` printed nothing, exit 0). The right home for this is
- * buildApiServer's https options; this process is the only TLS user until it moves there.
- */
-function readTls(dir: string): ServerTls & { allowHalfOpen: true } {
+/** The endpoint's certificate, key and the CA its clients' certificates must be signed by. */
+function readTls(dir: string): ServerTls {
   const read = (file: string) => {
     try {
       return readFileSync(join(dir, file), 'utf8');
@@ -56,7 +50,7 @@ function readTls(dir: string): ServerTls & { allowHalfOpen: true } {
       usageError(`cannot read ${join(dir, file)}: ${(error as Error).message}`);
     }
   };
-  return { ca: read('ca.pem'), cert: read('server-cert.pem'), key: read('server-key.pem'), allowHalfOpen: true };
+  return { ca: read('ca.pem'), cert: read('server-cert.pem'), key: read('server-key.pem') };
 }
 
 async function closeWithin(endpoint: VchEndpoint, timeoutMs: number): Promise<void> {

@@ -30,7 +30,9 @@ const unsupportedAreas = ['/build', '/swarm', '/nodes', '/services', '/tasks', '
  */
 export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyInstance {
   const app = Fastify({
-    ...(tls ? { https: { ...tls, requestCert: true, rejectUnauthorized: true } } : {}),
+    // allowHalfOpen: docker half-closes an attach connection when it has no stdin to send; Node's
+    // https server (unlike its http server) would end the socket at once and lose the output.
+    ...(tls ? { https: { ...tls, requestCert: true, rejectUnauthorized: true, allowHalfOpen: true } } : {}),
     logger: false,
     // Attach, logs --follow and events hold their connections; closing the endpoint ends them.
     forceCloseConnections: true,
