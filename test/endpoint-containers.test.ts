@@ -25,6 +25,14 @@ async function ok(...args: string[]): Promise<string> {
   return result.stdout;
 }
 
+async function waitForLog(name: string, text: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok('logs', name)).includes(text)) {
+    if (Date.now() > deadline) throw new Error(`${name} did not print ${text} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function inspect(name: string, format: string): Promise<string> {
   return (await ok('inspect', '-f', format, name)).trim();
 }
@@ -100,6 +108,11 @@ describe('a running container', () => {
     expect(await ok('exec', 'sleeper', 'echo', 'awake')).toBe('awake\n');
   });
 
+  it('keeps its image from being removed while it runs', async () => {
+    const refused = await docker('rmi', 'busybox');
+    expect(refused.stderr).toMatch(/conflict: unable to delete [0-9a-f]{12} \(cannot be forced\) - image is being used by running container [0-9a-f]{12}/);
+  });
+
   it('renames it, and refuses to remove it while it runs', async () => {
     await ok('rename', 'sleeper', 'dozer');
     expect(await inspect('dozer', '{{.Name}}')).toBe('/dozer');
@@ -124,7 +137,8 @@ describe('a running container', () => {
 
 describe('stopping what will not stop, killing, and logs', () => {
   it('stop sends SIGKILL after the timeout to a process that ignores TERM (137), and kill gives 137 at once', async () => {
-    await ok('run', '-d', '--name', 'stubborn', 'busybox', 'sh', '-c', 'trap "" TERM; while true; do sleep 1; done');
+    await ok('run', '-d', '--name', 'stubborn', 'busybox', 'sh', '-c', 'trap "" TERM; echo ready; while true; do sleep 1; done');
+    await waitForLog('stubborn', 'ready'); // a TERM before the trap is set would end the shell with 143
     await ok('stop', '-t', '1', 'stubborn');
     expect(await inspect('stubborn', '{{.State.ExitCode}}')).toBe('137');
     await ok('start', 'stubborn');
@@ -137,7 +151,8 @@ describe('stopping what will not stop, killing, and logs', () => {
   });
 
   it('keeps logs on disk after exit: streams apart, tail, timestamps, follow to the end', async () => {
-    await ok('run', '--name', 'talker', 'busybox', 'sh', '-c', 'echo one; echo two >&2; echo three');
+    // The pause keeps the order across the two streams, which travel apart.
+    await ok('run', '--name', 'talker', 'busybox', 'sh', '-c', 'echo one; echo two >&2; sleep 0.5; echo three');
     const logs = await docker('logs', 'talker');
     expect([logs.stdout, logs.stderr]).toEqual(['one\nthree\n', 'two\n']);
     expect((await ok('logs', '--tail', '1', 'talker'))).toBe('three\n');

@@ -1,5 +1,3 @@
-import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { splitVersionPrefix, versionProblem } from './api-version';
 import { DockerApiError, sendDockerError } from './docker-error';
@@ -9,6 +7,7 @@ import { registerEventRoutes, type EventRouteDeps } from './routes/event-routes'
 import { registerExecRoutes, type ExecRouteDeps } from './routes/exec-routes';
 import { registerImageRoutes, type ImageRouteDeps } from './routes/image-routes';
 import { registerSystemRoutes, type VchFacts } from './routes/system-routes';
+import { routeUpgradeRequests } from './upgrade-requests';
 
 export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps {
   facts: VchFacts;
@@ -62,15 +61,7 @@ export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyIns
     sendDockerError(reply, unsupported ? 501 : 404, message);
   });
 
-  // Attach and exec start upgrade the connection to a raw stream whose write side the CLI closes
-  // when it has no stdin to send. Node hands an upgraded socket over whole (no HTTP parser left to
-  // end it on that half-close), so upgrades come in through the 'upgrade' event and are routed here.
-  app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-    if (head.length > 0) socket.unshift(head);
-    const response = new ServerResponse(request);
-    response.assignSocket(socket);
-    app.routing(request, response);
-  });
+  routeUpgradeRequests(app);
 
   registerSystemRoutes(app, { facts: deps.facts, images: deps.images, containers: deps.containers });
   registerImageRoutes(app, deps);

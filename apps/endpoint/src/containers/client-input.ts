@@ -29,5 +29,6 @@ export function pipeClientInput(input: Readable, processInput: Writable, options
   };
   input.on('data', onData);
   input.on('end', onEnd);
+  input.resume(); // reading an upgrade request's body may have left it paused
   return stop;
 }

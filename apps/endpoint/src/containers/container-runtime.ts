@@ -310,15 +310,12 @@ export class ContainerRuntime {
     const found = this.find(input);
     if (!found.ok) return found;
     const record = found.value;
-    const running = this.running.get(record.id);
-    if (running) {
-      if (!force) {
-        const state = running.paused ? 'paused' : 'running';
-        return fail('CONFLICT', `cannot remove container "/${record.name}": container is ${state}: stop the container before removing or force remove`);
-      }
-      await running.vm.powerOff();
-      await this.exitRecorded.get(record.id);
+    const { status } = record.state;
+    if (status === 'running' || status === 'paused') {
+      if (!force) return fail('CONFLICT', `cannot remove container "/${record.name}": container is ${status}: stop the container before removing or force remove`);
+      await this.running.get(record.id)?.vm.powerOff();
     }
+    await this.exitRecorded.get(record.id); // an exit being written down (its VM powering off) finishes first
     if (!this.options.store.get(record.id)) return ok(undefined); // an auto-remove got there first
     await this.options.store.remove(record.id);
     for (const attachment of this.earlyAttachments.get(record.id) ?? []) attachment.sink.end();

@@ -70,7 +70,8 @@ export class ExecRuntime {
     if (!container.ok || !running) return fail('CONFLICT', `Container ${record.containerId} is not running`);
     const { config } = record;
     const size = options.consoleSize ?? config.ConsoleSize;
-    let session: SessionHandle;
+    const { client } = options;
+    let session: SessionHandle | undefined;
     try {
       session = await running.vm.client.startSession({
         id: `exec-${id}`,
@@ -82,22 +83,24 @@ export class ExecRuntime {
         openStdin: config.AttachStdin === true,
         holdUntilAttached: true,
       });
+      const started = session;
+      started.stdout.on('data', (chunk: Buffer) => client?.sink.write('stdout', chunk));
+      started.stderr.on('data', (chunk: Buffer) => client?.sink.write('stderr', chunk));
+      if (client && started.stdin) {
+        pipeClientInput(client.stdin, started.stdin, { ...(client.detachKeys ? { detachKeys: client.detachKeys } : {}), closeOnEnd: true, onDetach: () => client.sink.end() });
+      }
+      // The process starts here: a command that is not there fails now.
+      await started.attach();
     } catch (error) {
       // As dockerd: the client's stream carries the error, and inspect shows the exit code the CLI exits with.
       const message = (error as Error).message;
       await this.store.put({ ...record, exitCode: startFailureExitCode(message), error: message });
-      options.client?.sink.write('stdout', Buffer.from(`OCI runtime exec failed: ${message}: unknown\r\n`));
-      options.client?.sink.end();
+      await session?.release().catch(() => undefined);
+      client?.sink.write('stdout', Buffer.from(`OCI runtime exec failed: ${message}: unknown\r\n`));
+      client?.sink.end();
       return ok(undefined);
     }
     this.sessions.set(id, session);
-    const { client } = options;
-    session.stdout.on('data', (chunk: Buffer) => client?.sink.write('stdout', chunk));
-    session.stderr.on('data', (chunk: Buffer) => client?.sink.write('stderr', chunk));
-    if (client && session.stdin) {
-      pipeClientInput(client.stdin, session.stdin, { ...(client.detachKeys ? { detachKeys: client.detachKeys } : {}), closeOnEnd: true, onDetach: () => client.sink.end() });
-    }
-    await session.attach();
     await this.store.put({ ...record, running: true, pid: session.status.pid ?? 0 });
     this.events.emit('container', `exec_start: ${config.Cmd.join(' ')}`, record.containerId, { execID: id, name: container.value.name, image: container.value.imageName });
     // A VM that goes away takes its execs with it: they end as if SIGKILLed.

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { loadImageArchive, parseReference, pullImage, RegistryClient, saveImageArchive, type ImageRecord, type ImageStore, type RegistryClientOptions } from '@vic/imagec';
+import type { ContainerStore } from '../../containers/container-store';
 import { apiErrorOf, DockerApiError } from '../docker-error';
 import { streamJsonMessages } from '../json-stream';
 import { booleanFilter, globMatches, labelsMatch, parseFilters } from '../filters';
@@ -11,6 +12,8 @@ export interface ImageRouteDeps {
   registry: RegistryClient;
   /** How per-request clients (pulls with credentials) reach registries. */
   registryOptions: RegistryClientOptions;
+  /** Whose images may not be removed from under them. */
+  containers: ContainerStore;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -147,6 +150,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps):
     const deleted = [];
     for (const image of images.list()) {
       if ((danglingOnly && image.repoTags.length > 0) || !labelsMatch(filters, image.labels)) continue;
+      if (deps.containers.all().some((container) => container.imageId === image.id)) continue; // in use, as dockerd keeps it
       const removed = await images.remove(image.id, { force: true });
       if (!removed.ok) throw apiErrorOf(removed.error);
       deleted.push(...removed.value);
@@ -185,10 +189,33 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps):
 
   app.delete('/images/*', async (request) => {
     const name = (request.params as { '*': string })['*'];
-    const removed = await images.remove(name, { force: isTrue(one(request.query as Query, 'force')) });
+    const force = isTrue(one(request.query as Query, 'force'));
+    const conflict = imageInUse(name, force);
+    if (conflict) throw new DockerApiError(409, conflict);
+    const removed = await images.remove(name, { force });
     if (!removed.ok) throw apiErrorOf(removed.error);
     return removed.value;
   });
+
+  /**
+   * dockerd's refusal to delete an image a container was created from (image_delete.go): never
+   * while one runs, and without force while a stopped one has it. Removing one of several names
+   * only untags, which is always allowed.
+   */
+  const imageInUse = (name: string, force: boolean): string | null => {
+    const found = images.find(name);
+    if (!found.ok) return null;
+    const { record, reference } = found.value;
+    const summary = images.list().find((image) => image.id === record.id);
+    if (reference && (summary?.repoTags.length ?? 0) > 1) return null;
+    const users = deps.containers.all().filter((container) => container.imageId === record.id);
+    const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+    const running = users.find((container) => container.state.status === 'running' || container.state.status === 'paused');
+    if (running) return `conflict: unable to delete ${short(record.id)} (cannot be forced) - image is being used by running container ${short(running.id)}`;
+    if (users.length === 0 || force) return null;
+    if (reference) return `conflict: unable to remove repository reference "${name}" (must force) - container ${short(users[0]!.id)} is using its referenced image ${short(record.id)}`;
+    return `conflict: unable to delete ${short(record.id)} (must be forced) - image is being used by stopped container ${short(users[0]!.id)}`;
+  };
 
   const save = async (names: string[], reply: FastifyReply) => {
     const archive = await saveImageArchive(images, names);
