@@ -108,6 +108,13 @@ describe('a running container', () => {
     expect(await ok('exec', 'sleeper', 'echo', 'awake')).toBe('awake\n');
   });
 
+  it('counts it in docker info and docker system df', async () => {
+    expect((await ok('info', '--format', '{{.Containers}} {{.ContainersRunning}}')).trim()).toMatch(/^\d+ 1$/);
+    const df = await ok('system', 'df', '--format', '{{.Type}} {{.TotalCount}} {{.Active}}');
+    expect(df).toMatch(/^Images 1 1$/m);
+    expect(df).toMatch(/^Containers \d+ 1$/m);
+  });
+
   it('keeps its image from being removed while it runs', async () => {
     const refused = await docker('rmi', 'busybox');
     expect(refused.stderr).toMatch(/conflict: unable to delete [0-9a-f]{12} \(cannot be forced\) - image is being used by running container [0-9a-f]{12}/);

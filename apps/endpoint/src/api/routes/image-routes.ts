@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { loadImageArchive, parseReference, pullImage, RegistryClient, saveImageArchive, type ImageRecord, type ImageStore, type RegistryClientOptions } from '@vic/imagec';
+import { loadImageArchive, parseReference, pullImage, RegistryClient, saveImageArchive, type ImageRecord, type ImageStore, type ImageSummary, type RegistryClientOptions } from '@vic/imagec';
 import type { ContainerStore } from '../../containers/container-store';
 import { apiErrorOf, DockerApiError } from '../docker-error';
 import { streamJsonMessages } from '../json-stream';
@@ -72,6 +72,22 @@ function inspectImage(images: ImageStore, record: ImageRecord) {
 }
 
 /** The image endpoints of the Engine API, backed by imagec. */
+/** One image in the Engine API's `ImageSummary` shape; `containers` is -1 when not counted, as dockerd's list leaves it. */
+export function imageSummaryJson(image: ImageSummary, containers: number) {
+  return {
+    Id: image.id,
+    ParentId: '',
+    RepoTags: image.repoTags,
+    RepoDigests: image.repoDigests,
+    Created: unixSeconds(image.created),
+    Size: image.size,
+    SharedSize: -1,
+    VirtualSize: image.size,
+    Labels: image.labels,
+    Containers: containers,
+  };
+}
+
 export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps): void {
   const { images } = deps;
 
@@ -124,18 +140,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps):
           : image,
       )
       .filter((image) => references.length === 0 || image.repoTags.length > 0)
-      .map((image) => ({
-        Id: image.id,
-        ParentId: '',
-        RepoTags: image.repoTags,
-        RepoDigests: image.repoDigests,
-        Created: unixSeconds(image.created),
-        Size: image.size,
-        SharedSize: -1,
-        VirtualSize: image.size,
-        Labels: image.labels,
-        Containers: -1,
-      }));
+      .map((image) => imageSummaryJson(image, -1));
   });
 
   /** `docker image prune`: untagged images, or with `dangling=false` every image; what it freed. */

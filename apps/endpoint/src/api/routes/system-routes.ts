@@ -1,6 +1,8 @@
 import { cpus, release, totalmem } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { ContainerStore } from '../../containers/container-store';
+import { containerSummary } from '../container-json';
+import { imageSummaryJson } from './image-routes';
 import type { ImageStore } from '@vic/imagec';
 import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION } from '../api-version';
 
@@ -51,6 +53,19 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemRouteDeps
       Version: ENGINE_VERSION,
       ...details,
       Experimental: false,
+    };
+  });
+
+  /** `docker system df`: images with how many containers use each, containers, and the layer disks' size. */
+  app.get('/system/df', async () => {
+    const usage = await deps.images.diskUsage();
+    const containers = deps.containers.all();
+    return {
+      LayersSize: usage.layerBytes,
+      Images: deps.images.list().map((image) => imageSummaryJson(image, containers.filter((container) => container.imageId === image.id).length)),
+      Containers: containers.map((record) => ({ ...containerSummary(record), SizeRw: 0, SizeRootFs: 0 })),
+      Volumes: [],
+      BuildCache: [],
     };
   });
 
