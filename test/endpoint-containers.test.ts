@@ -58,6 +58,23 @@ describe('exit codes and streams', () => {
     expect(piped).toMatchObject({ code: 2, stdout: 'through stdin\nsecond line\n' });
   });
 
+  it('honours create options: env, workdir, user, entrypoint, hostname, and memory and CPUs as the VM size', async () => {
+    const ran = await docker('run', '--rm', '-e', 'A=b', '-w', '/tmp', '-u', 'vic', '-h', 'myhost', '-m', '512m', '--cpus', '2', '--entrypoint', 'sh', 'busybox',
+      '-c', 'echo $A $(pwd) $(id -u) $(hostname) $(nproc) $(awk "/MemTotal/ {print int(\\$2 / 1024)}" /proc/meminfo)');
+    expect(ran.code).toBe(0);
+    const [env, cwd, uid, hostname, cpus, memoryMiB] = ran.stdout.trim().split(' ');
+    expect([env, cwd, uid, hostname, cpus]).toEqual(['b', '/tmp', '1000', 'myhost', '2']);
+    expect(Number(memoryMiB)).toBeGreaterThan(400); // the guest kernel keeps some of the 512 MiB for itself
+    expect(Number(memoryMiB)).toBeLessThanOrEqual(512);
+  });
+
+  it('gives a VM too small to boot the smallest size that boots, and says so', async () => {
+    const created = await docker('create', '-m', '64m', 'busybox', 'true');
+    expect(created.stderr).toContain('WARNING: a container VM needs at least 384 MiB to boot; this container\'s VM gets 384 MiB instead of 64 MiB');
+    expect((await docker('start', '-a', created.stdout.trim())).code).toBe(0);
+    await ok('rm', created.stdout.trim());
+  });
+
   it('gives the process a terminal with -t', async () => {
     const ran = await docker('run', '--rm', '-t', 'busybox', 'sh', '-c', 'tty; stty size');
     expect(ran.code).toBe(0);
@@ -155,6 +172,14 @@ describe('stopping what will not stop, killing, and logs', () => {
     const killStopped = await docker('kill', 'stubborn');
     expect(killStopped.stderr).toMatch(/Cannot kill container: stubborn: Container [0-9a-f]{64} is not running/);
     await ok('rm', 'stubborn');
+  });
+
+  it('docker attach streams a running container\'s output to its end', async () => {
+    await ok('run', '-d', '--name', 'ticker', 'busybox', 'sh', '-c', 'echo ready; sleep 2; echo tick; echo tock >&2');
+    await waitForLog('ticker', 'ready');
+    const attached = await docker('attach', '--no-stdin', 'ticker');
+    expect([attached.code, attached.stdout, attached.stderr]).toEqual([0, 'tick\n', 'tock\n']);
+    await ok('rm', 'ticker');
   });
 
   it('keeps logs on disk after exit: streams apart, tail, timestamps, follow to the end', async () => {

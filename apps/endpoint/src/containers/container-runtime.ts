@@ -12,6 +12,7 @@ import { generateContainerName } from './container-names';
 import type { ContainerStore } from './container-store';
 import { RunningContainer } from './running-container';
 import { normalizeSignal, signalNumber } from './signals';
+import { vmSizeOf } from './vm-size';
 
 export type ContainerErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NAME_IN_USE' | 'INVALID_CONFIG' | 'CONFLICT' | 'NOT_MODIFIED' | 'START_FAILED';
 
@@ -37,7 +38,6 @@ const POWER_OFF_TIMEOUT_MS = 30_000;
 const KILL_GRACE_MS = 10_000;
 /** dockerd's default stop timeout, in seconds. */
 const DEFAULT_STOP_TIMEOUT_S = 10;
-const MIB = 1024 * 1024;
 /** What dockerd's wait reports for a container whose start failed. */
 const START_FAILED_EXIT_CODE = 128;
 const DEFAULT_TTY_SIZE = { rows: 24, cols: 80 };
@@ -101,7 +101,8 @@ export class ContainerRuntime {
     return record ? ok(record) : fail('NO_SUCH_CONTAINER', `No such container: ${input}`);
   }
 
-  async create(config: ContainerCreateConfig, requestedName: string | undefined): Promise<Result<ContainerRecord, ContainerErrorCode>> {
+  /** Records a new container; the warnings say how its VM will differ from what was asked. */
+  async create(config: ContainerCreateConfig, requestedName: string | undefined): Promise<Result<{ record: ContainerRecord; warnings: string[] }, ContainerErrorCode>> {
     const { store, images } = this.options;
     if (!config.Image) return fail('INVALID_CONFIG', 'No image was specified for the container');
     const found = images.find(config.Image);
@@ -133,7 +134,7 @@ export class ContainerRuntime {
     };
     await store.put(record);
     this.emit(record, 'create');
-    return ok(record);
+    return ok({ record, warnings: vmSizeOf(config.HostConfig).warnings });
   }
 
   /** Registers a client for the container's streams; attached before start it sees every byte. */
@@ -158,7 +159,8 @@ export class ContainerRuntime {
     await this.exitRecorded.get(record.id); // a restart right after an exit waits for the exit to be written down
     const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
-    const { Memory: memory, NanoCpus: nanoCpus, ConsoleSize: consoleSize } = record.config.HostConfig ?? {};
+    const consoleSize = record.config.HostConfig?.ConsoleSize;
+    const { memoryMiB, cpus } = vmSizeOf(record.config.HostConfig);
     let running: RunningContainer | undefined;
     const log = new ContainerLogWriter(this.logPath(record.id));
     try {
@@ -166,8 +168,8 @@ export class ContainerRuntime {
         containerId: record.id,
         layers: this.options.images.layerDisks(image).map((disk) => ({ path: disk.diskPath, fstype: disk.fstype })),
         config: { hostname: record.config.Hostname || record.id.slice(0, 12) },
-        ...(memory ? { memoryMiB: Math.max(64, Math.round(memory / MIB)) } : {}),
-        ...(nanoCpus ? { cpus: Math.max(1, Math.round(nanoCpus / 1e9)) } : {}),
+        ...(memoryMiB ? { memoryMiB } : {}),
+        ...(cpus ? { cpus } : {}),
       });
       try {
         const main = await vm.client.startSession({

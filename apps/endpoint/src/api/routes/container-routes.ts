@@ -29,8 +29,8 @@ export function registerContainerRoutes(app: FastifyInstance, deps: ContainerRou
   app.post('/containers/create', async (request, reply) => {
     const name = (request.query as { name?: string }).name;
     const config = (request.body ?? {}) as ContainerCreateConfig;
-    const record = orThrow(await runtime.create(config, name));
-    return reply.code(201).send({ Id: record.id, Warnings: [] });
+    const { record, warnings } = orThrow(await runtime.create(config, name));
+    return reply.code(201).send({ Id: record.id, Warnings: warnings });
   });
 
   app.get('/containers/json', async (request) => listContainers(containers, runtime.images, request.query as ListQuery).map(containerSummary));
