@@ -201,6 +201,10 @@ describe('stopping what will not stop, killing, and logs', () => {
     const until = Math.ceil(Date.now() / 1000) + 1;
     const events = await ok('events', '--since', String(since), '--until', String(until), '--filter', 'container=eventful', '--format', '{{.Action}}');
     expect(events.trim().split('\n')).toEqual(['create', 'start', 'die', 'destroy']);
+    await ok('tag', 'busybox', 'busybox:eventful');
+    await ok('rmi', 'busybox:eventful');
+    const imageEvents = await ok('events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=image', '--format', '{{.Action}} {{.Actor.Attributes.name}}');
+    expect(imageEvents.trim().split('\n').filter((line) => line.includes('eventful'))).toEqual(['tag busybox:eventful', 'untag busybox:eventful']);
   });
 });
 

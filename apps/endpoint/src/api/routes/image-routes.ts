@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { loadImageArchive, parseReference, pullImage, RegistryClient, saveImageArchive, type ImageRecord, type ImageStore, type ImageSummary, type RegistryClientOptions } from '@vic/imagec';
+import { familiarFromFull, loadImageArchive, parseReference, pullImage, RegistryClient, saveImageArchive, type ImageRecord, type ImageStore, type ImageSummary, type RegistryClientOptions } from '@vic/imagec';
 import type { ContainerStore } from '../../containers/container-store';
+import type { EventLog } from '../../events/event-log';
 import { apiErrorOf, DockerApiError } from '../docker-error';
 import { streamJsonMessages } from '../json-stream';
 import { booleanFilter, globMatches, labelsMatch, parseFilters } from '../filters';
@@ -14,6 +15,8 @@ export interface ImageRouteDeps {
   registryOptions: RegistryClientOptions;
   /** Whose images may not be removed from under them. */
   containers: ContainerStore;
+  /** Where pulls, tags, removals and loads are announced. */
+  events: EventLog;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -107,6 +110,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps):
       await streamJsonMessages(reply, async (send) => {
         const pulled = await pullImage(images, client, input, send);
         if (!pulled.ok) throw apiErrorOf(pulled.error);
+        deps.events.emit('image', 'pull', familiarFromFull(pulled.value.reference), { name: familiarFromFull(pulled.value.reference) });
       });
     } finally {
       if (client !== deps.registry) client.close();
@@ -187,8 +191,11 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps):
     const repo = one(query, 'repo');
     if (!repo) throw new DockerApiError(400, 'repository name (repo) is required');
     const tag = one(query, 'tag');
-    const tagged = await images.tag(name, tag ? `${repo}:${tag}` : repo);
+    const target = tag ? `${repo}:${tag}` : repo;
+    const tagged = await images.tag(name, target);
     if (!tagged.ok) throw apiErrorOf(tagged.error);
+    const source = images.find(target);
+    deps.events.emit('image', 'tag', source.ok ? source.value.record.id : name, { name: familiarFromFull(target) });
     return reply.code(201).send();
   };
 
@@ -197,8 +204,13 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps):
     const force = isTrue(one(request.query as Query, 'force'));
     const conflict = imageInUse(name, force);
     if (conflict) throw new DockerApiError(409, conflict);
+    const id = images.find(name);
     const removed = await images.remove(name, { force });
     if (!removed.ok) throw apiErrorOf(removed.error);
+    for (const item of removed.value) {
+      if ('Untagged' in item) deps.events.emit('image', 'untag', id.ok ? id.value.record.id : name, { name: item.Untagged });
+      else deps.events.emit('image', 'delete', item.Deleted, { name });
+    }
     return removed.value;
   });
 
@@ -252,6 +264,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps):
         if (!quiet || message.stream !== undefined) send(message);
       });
       if (!loaded.ok) throw apiErrorOf(loaded.error);
+      for (const image of loaded.value) deps.events.emit('image', 'load', image.id, { name: image.tags.map(familiarFromFull).join(', ') || image.id });
     });
   });
 }
