@@ -169,9 +169,20 @@ describe('stopping what will not stop, killing, and logs', () => {
     await ok('kill', 'stubborn');
     expect((await ok('wait', 'stubborn')).trim()).toBe('137');
     expect((await ok('ps', '-a', '--filter', 'exited=137', '--format', '{{.Names}}')).trim()).toBe('stubborn');
+    await ok('start', 'stubborn');
+    await ok('kill', '--signal', 'USR1', 'stubborn'); // the trap ignores only TERM
+    expect((await ok('wait', 'stubborn')).trim()).toBe(String(128 + 10));
     const killStopped = await docker('kill', 'stubborn');
     expect(killStopped.stderr).toMatch(/Cannot kill container: stubborn: Container [0-9a-f]{64} is not running/);
     await ok('rm', 'stubborn');
+  });
+
+  it('stop uses the container\'s stop signal and timeout', async () => {
+    await ok('run', '-d', '--name', 'usr1', '--stop-signal', 'SIGUSR1', '--stop-timeout', '30', 'busybox', 'sh', '-c', 'trap "exit 7" USR1; echo ready; while true; do sleep 1; done');
+    await waitForLog('usr1', 'ready');
+    await ok('stop', 'usr1');
+    expect(await inspect('usr1', '{{.State.ExitCode}} {{.Config.StopSignal}} {{.Config.StopTimeout}}')).toBe('7 SIGUSR1 30');
+    await ok('rm', 'usr1');
   });
 
   it('docker attach streams a running container\'s output to its end', async () => {
