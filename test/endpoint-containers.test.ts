@@ -1,29 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBusyboxImage, writeDockerArchive } from '@vic/sample-images';
-import { dockerCli, type DockerCliOptions, type DockerResult } from './support/docker-cli';
-import { startTestEndpoint, type TestEndpoint } from './support/endpoint';
+import { startBusyboxVch, type BusyboxVch } from './support/busybox-vch';
+import type { DockerCliOptions } from './support/docker-cli';
 
 /* The container lifecycle with the real docker CLI: every container is a real VM. */
 
-let work: string;
-let endpoint: TestEndpoint;
-
-function docker(...args: string[]): Promise<DockerResult> {
-  return dockerCli(endpoint.dockerHost, join(work, 'docker-config'), args);
-}
-
-function dockerWith(options: DockerCliOptions, ...args: string[]): Promise<DockerResult> {
-  return dockerCli(endpoint.dockerHost, join(work, 'docker-config'), args, options);
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const result = await docker(...args);
-  if (result.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout;
-}
+let vch: BusyboxVch;
+const docker = (...args: string[]) => vch.docker(...args);
+const dockerWith = (options: DockerCliOptions, ...args: string[]) => vch.dockerWith(options, ...args);
+const ok = (...args: string[]) => vch.ok(...args);
 
 async function waitForLog(name: string, text: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -38,16 +22,11 @@ async function inspect(name: string, format: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'vic-endpoint-containers-'));
-  endpoint = await startTestEndpoint(join(work, 'vch'));
-  const archive = join(work, 'busybox.tar');
-  await writeDockerArchive(await buildBusyboxImage(), 'busybox:latest', archive);
-  await ok('load', '-q', '-i', archive);
+  vch = await startBusyboxVch('endpoint-containers');
 }, 1_200_000);
 
 afterAll(async () => {
-  await endpoint?.close();
-  rmSync(work, { recursive: true, force: true });
+  await vch?.close();
 });
 
 describe('exit codes and streams', () => {
