@@ -17,7 +17,7 @@ import { median, mib, timeSocketBytes } from './measure';
 
 const THROUGHPUT_BYTES = 128 * 1024 * 1024;
 
-async function floorBootSeconds(kernel: string, floorInitrd: string): Promise<number> {
+export async function floorBootSeconds(kernel: string, floorInitrd: string): Promise<number> {
   const started = performance.now();
   const vm = await QemuVm.start({ name: 'bench-floor', kernel, initrd: floorInitrd });
   try {
@@ -41,7 +41,7 @@ async function containerFirstOutputSeconds(): Promise<number> {
 }
 
 /** The bootstrap initramfs with bench/raw-channel-init.sh appended as /bench-init. */
-function rawChannelInitrd(initrd: string, work: string): string {
+export function rawChannelInitrd(initrd: string, work: string): string {
   const root = join(work, 'raw-root');
   mkdirSync(root, { recursive: true });
   copyFileSync(new URL('./raw-channel-init.sh', import.meta.url), join(root, 'bench-init'));
@@ -52,10 +52,11 @@ function rawChannelInitrd(initrd: string, work: string): string {
   return out;
 }
 
-async function rawChannelSeconds(kernel: string, initrd: string): Promise<number> {
-  const vm = await QemuVm.start({ name: 'bench-raw', kernel, initrd, append: `rdinit=/bench-init VIC_BENCH_BYTES=${THROUGHPUT_BYTES}` });
+/** Seconds from the first to the last of `bytes` zero bytes dd writes to the raw port; `initrd` from rawChannelInitrd. */
+export async function rawChannelSeconds(kernel: string, initrd: string, bytes: number): Promise<number> {
+  const vm = await QemuVm.start({ name: 'bench-raw', kernel, initrd, append: `rdinit=/bench-init VIC_BENCH_BYTES=${bytes}` });
   try {
-    return await timeSocketBytes(vm.channelPath, THROUGHPUT_BYTES, 300_000);
+    return await timeSocketBytes(vm.channelPath, bytes, 300_000);
   } finally {
     await vm.stop();
   }
@@ -100,7 +101,7 @@ export async function runFoundationBench(runs: number): Promise<void> {
     const tether: number[] = [];
     const rawInitrd = rawChannelInitrd(media.initrd, work);
     for (let i = 0; i < Math.min(runs, 3); i++) {
-      raw.push(await rawChannelSeconds(media.kernel, rawInitrd));
+      raw.push(await rawChannelSeconds(media.kernel, rawInitrd, THROUGHPUT_BYTES));
       tether.push(await tetherStdoutSeconds());
     }
     const f = median(floor);

@@ -33,3 +33,9 @@ export function timeSocketBytes(path: string, bytes: number, timeoutMs: number):
 }
 
 export const mib = (bytes: number, seconds: number) => `${(bytes / seconds / 1048576).toFixed(1)} MiB/s`;
+
+/** The nearest-rank percentile `p` (0-100) of `values`. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}

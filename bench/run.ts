@@ -1,8 +1,9 @@
 /**
  * vic's benchmarks: every figure is a ratio against a floor measured in the same run on the same
  * machine, so a slow or busy host moves both sides alike. Numbers, not pass/fail.
- * `npm run bench [-- --runs N] [-- --only foundation|images]`.
+ * `npm run bench [-- --runs N] [-- --only foundation|images|endpoint]`.
  */
+import { runEndpointBench } from './endpoint';
 import { runFoundationBench } from './foundation';
 import { runImageBench } from './images';
 
@@ -15,3 +16,4 @@ const only = argument('--only');
 
 if (only === undefined || only === 'foundation') await runFoundationBench(runs);
 if (only === undefined || only === 'images') await runImageBench(runs);
+if (only === undefined || only === 'endpoint') await runEndpointBench(runs);
