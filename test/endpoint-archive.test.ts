@@ -68,6 +68,13 @@ describe('a running container', () => {
     expect(statSync(hostPath('out', 'sub')).mode & 0o777).toBe(0o750);
   });
 
+  it('exports its root file system while it runs, without the VM\'s /proc', async () => {
+    await ok('export', '-o', hostPath('warm.tar'), 'warm');
+    const names = execFileSync('tar', ['-tf', hostPath('warm.tar')], { encoding: 'utf8', timeout: 30_000 }).split('\n');
+    expect(names).toEqual(expect.arrayContaining(['bin/busybox', 'tmp/greeting.txt', 'proc/']));
+    expect(names.filter((name) => name.startsWith('proc/1/'))).toEqual([]);
+  });
+
   it('answers a missing path with dockerd\'s error', async () => {
     const missing = await docker('cp', 'warm:/no/such/file', hostPath('nothing'));
     expect(missing.code).not.toBe(0);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -13,12 +14,31 @@ import { resolveInRoot } from './resolve-in-root';
 /** What of GNU tar's complaints is kept for the error: its last lines are the ones that matter. */
 const MAX_STDERR_BYTES = 4096;
 
+/** lstat of a resolved path; a path that is not there is reported as the container path users asked for. */
+async function lstatExisting(hostPath: string, target: ContainerPath): Promise<Stats> {
+  try {
+    return await lstat(hostPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code === 'ENOENT' || code === 'ENOTDIR' ? missingPath(target.path) : err;
+  }
+}
+
+/** lstat, or null when nothing is there (yet). */
+async function lstatOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await lstat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw err;
+  }
+}
+
 /** Docker's stat of a path in a container root mounted on the host. */
 export async function statOnHost(root: string, target: ContainerPath): Promise<PathStat> {
   const hostPath = await resolveInRoot(root, target.path, target.followLast);
-  const stats = await lstat(hostPath).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'ENOENT' || err.code === 'ENOTDIR' ? missingPath(target.path) : err;
-  });
+  const stats = await lstatExisting(hostPath, target);
   return {
     name: basename(target.path) || '/',
     size: stats.size,
@@ -41,9 +61,7 @@ export interface HostTar {
  */
 export async function tarOnHost(root: string, target: ContainerPath, rebaseAs: string): Promise<HostTar> {
   const hostPath = await resolveInRoot(root, target.path, target.followLast);
-  await lstat(hostPath).catch(() => {
-    throw missingPath(target.path);
-  });
+  await lstatExisting(hostPath, target);
   const members =
     rebaseAs === '' ? ['-C', hostPath, '--', ...(await readdir(hostPath)).sort()] : rebaseAs === '.' ? ['-C', hostPath, '.'] : ['-C', dirname(hostPath), '--', basename(hostPath)];
   const child = spawn('tar', ['-c', '-f', '-', '--numeric-owner', ...members], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -62,9 +80,7 @@ export interface ExtractOptions {
  */
 export async function extractOnHost(root: string, target: ContainerPath, tar: Readable, options: ExtractOptions): Promise<void> {
   const dir = await resolveInRoot(root, target.path, true);
-  const stats = await lstat(dir).catch(() => {
-    throw missingPath(target.path);
-  });
+  const stats = await lstatExisting(dir, target);
   if (!stats.isDirectory()) throw new ArchiveError({ code: 'ENOTDIR', message: 'extraction point is not a directory' });
   const madeLinks = new Set<string>();
   const checked = checkedTar(tar, (header) => checkEntry(dir, header, madeLinks, options));
@@ -78,7 +94,7 @@ async function checkEntry(dir: string, header: Header, madeLinks: Set<string>, o
   if (header.type === 'link') await checkLeadingComponents(dir, [...entryParts(header.linkname), ''], madeLinks, header.linkname);
   if (header.type === 'symlink') madeLinks.add(parts.join('/'));
   if (options.noOverwriteDirNonDir && parts.length > 0) {
-    const existing = await lstat(join(dir, ...parts)).catch(() => null);
+    const existing = await lstatOrNull(join(dir, ...parts));
     const incomingIsDir = header.type === 'directory';
     if (existing && existing.isDirectory() !== incomingIsDir) {
       const message = existing.isDirectory() ? `cannot overwrite directory "${header.name}" with non-directory` : `cannot overwrite non-directory "${header.name}" with directory`;
@@ -97,7 +113,7 @@ function entryParts(name: string): string[] {
 async function checkLeadingComponents(dir: string, parts: string[], madeLinks: Set<string>, name: string): Promise<void> {
   for (let i = 1; i < parts.length; i++) {
     const leading = parts.slice(0, i);
-    const onDisk = await lstat(join(dir, ...leading)).catch(() => null);
+    const onDisk = await lstatOrNull(join(dir, ...leading));
     if (madeLinks.has(leading.join('/')) || onDisk?.isSymbolicLink()) {
       throw new ArchiveError({ code: 'EINVAL', message: `archive entry ${JSON.stringify(name)} would be written through the symbolic link ${leading.join('/')}` });
     }

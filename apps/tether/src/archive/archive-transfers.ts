@@ -25,18 +25,26 @@ export class ArchiveTransfers {
     const stream = this.mux.openOutbound(request.channel);
     const tar = pack();
     this.active.set(request.channel, (reason) => tar.destroy(reason));
+    // A failure while packing destroys the tar, which ends the loop below; its cause is what the host hears.
+    let packError: unknown = null;
+    const packed = packPath(tar, request.path, request.rebaseAs).catch((err: unknown) => {
+      packError = err;
+      tar.destroy(err as Error);
+    });
     try {
-      const packed = packPath(tar, request.path, request.rebaseAs).catch((err: unknown) => {
-        tar.destroy(err as Error);
-        throw asRequestError(err, request.path);
-      });
-      for await (const chunk of tar) {
-        if (!this.mux.write(stream, chunk as Buffer)) await once(stream, 'drain');
+      try {
+        for await (const chunk of tar) {
+          if (!this.mux.write(stream, chunk as Buffer)) await once(stream, 'drain');
+        }
+      } finally {
+        await packed;
       }
-      await packed;
+      if (packError) throw packError;
       this.mux.end(stream);
       if (!stream.flushed) await flushed(stream, FLUSH_TIMEOUT_MS);
       return null;
+    } catch (err) {
+      throw asRequestError(packError ?? err, request.path);
     } finally {
       this.active.delete(request.channel);
       this.mux.closeChannel(request.channel);

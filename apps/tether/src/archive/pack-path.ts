@@ -84,8 +84,13 @@ class Walker {
   private writeFile(path: string, header: Header): Promise<void> {
     if (header.size === 0) return new Promise((resolve, reject) => this.pack.entry(header, Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
     return new Promise((resolve, reject) => {
-      const sink = this.pack.entry(header, (err) => (err ? reject(err) : resolve()));
       const source = createReadStream(path, { start: 0, end: header.size - 1 });
+      const sink = this.pack.entry(header, (err) => {
+        // A destroyed pack (the host gave up) fails the entry; the file is closed with it.
+        if (!err) return resolve();
+        source.destroy();
+        reject(err);
+      });
       source.on('error', (err) => {
         sink.destroy(err);
         reject(err);
