@@ -106,6 +106,17 @@ describe('a stopped container', () => {
     expect(names).toContain('written');
   });
 
+  it('refuses a copy while its VM boots, with a conflict', async () => {
+    await ok('create', '--name', 'booting', 'busybox', 'sleep', '1002');
+    const starting = docker('start', 'booting');
+    // The start is under way once the endpoint has its request; the VM takes seconds to boot.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const refused = await docker('cp', 'booting:/bin/busybox', hostPath('busybox'));
+    expect(refused.stderr).toMatch(/Container [0-9a-f]{64} is starting; try again once it has started/);
+    expect((await starting).code).toBe(0);
+    await ok('rm', '-f', 'booting');
+  });
+
   it('answers a missing path with dockerd\'s error, and top with "is not running"', async () => {
     const missing = await docker('cp', 'cold:/no/such/file', hostPath('nothing'));
     expect(missing.stderr).toContain('Could not find the file /no/such/file in container cold');
