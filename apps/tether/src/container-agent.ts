@@ -1,9 +1,12 @@
 import type { ContainerConfig, Request, SessionStatus, Stats } from '@vic/protocol';
+import { ArchiveTransfers } from './archive/archive-transfers';
+import { statPath } from './archive/path-stat';
 import { enterContainerRoot } from './container/mount-rootfs';
 import { RequestError, type RequestHandler, type TetherLink } from './link/tether-link';
 import { log } from './log';
 import { powerOff } from './power';
 import type { Reaper } from './reaper';
+import { listProcesses } from './processes/list-processes';
 import { SessionTable } from './sessions/session-table';
 import { collectStats } from './stats/collect-stats';
 
@@ -14,6 +17,7 @@ export const MAIN_SESSION = 'main';
 export class ContainerAgent implements RequestHandler {
   private config: ContainerConfig | null = null;
   private readonly table: SessionTable;
+  private readonly transfers: ArchiveTransfers;
 
   constructor(
     private readonly link: TetherLink,
@@ -26,6 +30,7 @@ export class ContainerAgent implements RequestHandler {
         link.emitEvent({ event: 'exited', id, exit });
       },
     });
+    this.transfers = new ArchiveTransfers(link.mux);
   }
 
   configured(): boolean {
@@ -52,6 +57,19 @@ export class ContainerAgent implements RequestHandler {
       }
       case 'stats':
         return collectStats() satisfies Promise<Stats> | Stats;
+      case 'processes':
+        return listProcesses();
+      case 'statPath':
+        this.requireConfig();
+        return statPath(request.path);
+      case 'archiveOut':
+        this.requireConfig();
+        return this.transfers.send(request);
+      case 'archiveIn':
+        this.requireConfig();
+        return this.transfers.receive(request);
+      case 'abortTransfer':
+        return this.transfers.abort(request.channel);
       case 'ping':
         return { time: Date.now() };
       case 'powerOff':

@@ -105,7 +105,7 @@ describe('parsers', () => {
   });
 
   it('reads a pid stat line whose command name holds spaces and parentheses', () => {
-    expect(parsePidStat(statLine(41, 'a) R 9 (b', 40, 2))).toEqual({ pid: 41, state: 'S', ppid: 40, numThreads: 2 });
+    expect(parsePidStat(statLine(41, 'a) R 9 (b', 40, 2))).toEqual({ pid: 41, state: 'S', ppid: 40, numThreads: 2, ttyNr: 0, utime: 0, stime: 0, startTime: 100 });
   });
 });
 

@@ -6,3 +6,4 @@ export * from './outbound-stream';
 export * from './inbound-stream';
 export * from './stream-mux';
 export * from './exit-status';
+export * from './go-file-mode';

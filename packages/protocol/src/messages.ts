@@ -113,6 +113,63 @@ export interface Stats {
   blockIo: { device: string; readBytes: number; writeBytes: number; reads: number; writes: number }[];
 }
 
+// ---- processes and files -----------------------------------------------------------------
+
+/** One of the container's processes, as `docker top` shows it (`ps -ef` columns). */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** The user's name in the container's /etc/passwd, or the uid when it has none. */
+  user: string;
+  /** Milliseconds since the epoch, guest clock. */
+  startTime: number;
+  /** User + system CPU time, in milliseconds. */
+  cpuTimeMs: number;
+  /** CPU time over lifetime, in whole percent (ps's C column). */
+  cpuPercent: number;
+  /** "pts/0", "tty1", or "?" for none. */
+  tty: string;
+  /** The command line, or the kernel's name in brackets when it has none (as ps shows it). */
+  command: string;
+}
+
+/** What Docker's `X-Docker-Container-Path-Stat` header carries about a path in a container. */
+export interface PathStat {
+  name: string;
+  size: number;
+  /** Go's os.FileMode bits (permissions plus type flags), as the docker CLI decodes them. */
+  mode: number;
+  /** RFC 3339, as Go marshals a time.Time. */
+  mtime: string;
+  /** The target of a symbolic link, "" otherwise. */
+  linkTarget: string;
+}
+
+/**
+ * A tar stream from the guest: the tether sends the tar of `path` on `channel` (one outbound
+ * stream) and replies once the host has consumed all of it, or with the error that cut it short.
+ * `path` is resolved inside the container's root; entry names start with `rebaseAs` (e.g. the
+ * path's base name, "" for export).
+ */
+export interface ArchiveOutRequest {
+  op: 'archiveOut';
+  path: string;
+  rebaseAs: string;
+  channel: number;
+}
+
+/**
+ * A tar stream into the guest: the host sends a tar on `channel` right after this request and
+ * the tether extracts it into the directory `path`, replying once every entry is written.
+ */
+export interface ArchiveInRequest {
+  op: 'archiveIn';
+  path: string;
+  channel: number;
+  /** Refuse to replace a directory with a non-directory or the reverse (Docker's noOverwriteDirNonDir). */
+  noOverwriteDirNonDir: boolean;
+}
+
 // ---- control messages --------------------------------------------------------------------
 
 /** Requests the host sends; each has a reply. */
@@ -125,6 +182,12 @@ export type Request =
   | { op: 'wait'; id: string }
   | { op: 'release'; id: string }
   | { op: 'stats' }
+  | { op: 'processes' }
+  | { op: 'statPath'; path: string }
+  | ArchiveOutRequest
+  | ArchiveInRequest
+  /** The host no longer wants a transfer (its client went away): stop it and forget its channel. */
+  | { op: 'abortTransfer'; channel: number }
   | { op: 'ping' }
   | { op: 'powerOff' };
 
@@ -140,6 +203,11 @@ export interface ReplyValues {
   wait: ExitStatus;
   release: null;
   stats: Stats;
+  processes: ProcessInfo[];
+  statPath: PathStat;
+  archiveOut: null;
+  archiveIn: null;
+  abortTransfer: null;
   ping: { time: number };
   powerOff: null;
 }

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fail, ok, type ImageStore, type Result } from '@vic/imagec';
+import { fail, ok, type ImageRecord, type ImageStore, type Result } from '@vic/imagec';
 import type { EventLog } from '../events/event-log';
 import { ContainerLogWriter } from '../logs/container-log';
-import type { PortLayer } from '../portlayer/port-layer';
+import type { LayerDisk, PortLayer } from '../portlayer/port-layer';
 import type { Attachment } from './attachment';
 import type { ContainerCreateConfig, ContainerRecord, ContainerState } from './container-record';
 import { generateContainerName } from './container-names';
@@ -61,6 +61,10 @@ export class ContainerRuntime {
   /** Settles when the container's exit has been fully recorded. */
   private readonly exitRecorded = new Map<string, Promise<void>>();
   private readonly logs = new Map<string, ContainerLogWriter>();
+  /** Containers between `start` being asked and their process running. */
+  private readonly starting = new Set<string>();
+  /** The last use of a stopped container's file system on the host; start and remove wait for it. */
+  private readonly hostFilesystemUse = new Map<string, Promise<unknown>>();
 
   private constructor(private readonly options: RuntimeOptions) {}
 
@@ -156,6 +160,38 @@ export class ContainerRuntime {
     if (!found.ok) return found;
     const record = found.value;
     if (record.state.status === 'running' || record.state.status === 'paused') return fail('NOT_MODIFIED', 'container already started');
+    this.starting.add(record.id);
+    try {
+      return await this.startStopped(record);
+    } finally {
+      this.starting.delete(record.id);
+    }
+  }
+
+  /**
+   * Runs `use` on the file system of a container whose VM is off (`docker cp`, `export`), one use
+   * at a time; its start waits until the use is over. Refused while the container starts or runs:
+   * then its tether is the one to ask.
+   */
+  withStoppedFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Result<Promise<T>, ContainerErrorCode> {
+    if (this.starting.has(record.id)) return fail('CONFLICT', `Container ${record.id} is starting; try again once it has started`);
+    if (this.running.has(record.id)) return fail('CONFLICT', `Container ${record.id} is running`);
+    const image = this.options.images.get(record.imageId);
+    if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
+    const layers = this.layerDisks(image);
+    const previous = this.hostFilesystemUse.get(record.id) ?? Promise.resolve();
+    const current = previous.then(() => this.options.portLayer.withContainerFilesystem(record.id, layers, use));
+    // Later users wait for this one to be over, not for it to succeed.
+    this.hostFilesystemUse.set(record.id, current.catch(() => undefined));
+    return ok(current);
+  }
+
+  private layerDisks(image: ImageRecord): LayerDisk[] {
+    return this.options.images.layerDisks(image).map((disk) => ({ path: disk.diskPath, fstype: disk.fstype }));
+  }
+
+  private async startStopped(record: ContainerRecord): Promise<Result<void, ContainerErrorCode>> {
+    await this.hostFilesystemUse.get(record.id); // its disk is mounted on the host until then
     await this.exitRecorded.get(record.id); // a restart right after an exit waits for the exit to be written down
     const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
@@ -166,7 +202,7 @@ export class ContainerRuntime {
     try {
       const vm = await this.options.portLayer.powerOn({
         containerId: record.id,
-        layers: this.options.images.layerDisks(image).map((disk) => ({ path: disk.diskPath, fstype: disk.fstype })),
+        layers: this.layerDisks(image),
         config: { hostname: record.config.Hostname || record.id.slice(0, 12) },
         ...(memoryMiB ? { memoryMiB } : {}),
         ...(cpus ? { cpus } : {}),
@@ -318,6 +354,8 @@ export class ContainerRuntime {
       await this.running.get(record.id)?.vm.powerOff();
     }
     await this.exitRecorded.get(record.id); // an exit being written down (its VM powering off) finishes first
+    await this.hostFilesystemUse.get(record.id); // and a copy in or out of its disk
+    this.hostFilesystemUse.delete(record.id);
     if (!this.options.store.get(record.id)) return ok(undefined); // an auto-remove got there first
     await this.options.store.remove(record.id);
     for (const attachment of this.earlyAttachments.get(record.id) ?? []) attachment.sink.end();

@@ -37,6 +37,13 @@ export interface PortLayer {
   /** Shown by `docker info`, e.g. "local QEMU". */
   readonly backend: string;
   powerOn(request: ContainerVmRequest): Promise<ContainerVmHandle>;
+  /**
+   * Runs `use` on the root file system of a container whose VM is off, assembled on the host the
+   * way the guest assembles it (the image layers under the container's writable layer), and takes
+   * it apart once `use` settles. Writes land in the container's writable layer, so its next start
+   * sees them. The caller guarantees the VM stays off meanwhile.
+   */
+  withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>): Promise<T>;
   /** Removes every trace of the container (its VM and its writable disk). */
   removeContainer(containerId: string): Promise<void>;
   /** Ends every VM this port layer runs, for a clean shutdown of the endpoint. */

@@ -1,40 +1,7 @@
-import { Readable, Writable } from 'node:stream';
-import { StreamIndex, type ExitStatus, type InboundSink, type InboundStream, type SessionSpec, type SessionStatus, type StreamMux, type TtySize } from '@vic/protocol';
+import type { Readable, Writable } from 'node:stream';
+import { StreamIndex, type ExitStatus, type SessionSpec, type SessionStatus, type StreamMux, type TtySize } from '@vic/protocol';
+import { inboundReadable, outboundWritable } from './stream-adapters';
 import type { TetherClient } from './tether-client';
-
-/** An inbound stream exposed as a Readable; credit is granted only as the reader keeps up. */
-function readableSink(): { readable: Readable; ended: Promise<void>; bind(stream: InboundStream): InboundSink } {
-  let stream: InboundStream | null = null;
-  let markEnded!: () => void;
-  const ended = new Promise<void>((resolve) => (markEnded = resolve));
-  let unacknowledged = 0;
-  const readable = new Readable({
-    highWaterMark: 256 * 1024,
-    read() {
-      if (unacknowledged > 0 && stream) {
-        stream.consumed(unacknowledged);
-        unacknowledged = 0;
-      }
-    },
-  });
-  return {
-    readable,
-    ended,
-    bind(bound) {
-      stream = bound;
-      return {
-        data(chunk) {
-          if (readable.push(chunk)) bound.consumed(chunk.length);
-          else unacknowledged += chunk.length;
-        },
-        end() {
-          readable.push(null);
-          markEnded();
-        },
-      };
-    },
-  };
-}
 
 /** The host's view of one process in the container VM: its streams, controls and exit. */
 export class SessionHandle {
@@ -56,32 +23,14 @@ export class SessionHandle {
   ) {
     this.status = { id: spec.id, channel: spec.channel, state: 'held' };
     this.exit = new Promise((resolve) => (this.resolveExit = resolve));
-    const out = readableSink();
-    const err = readableSink();
-    const outStream = mux.openInbound(spec.channel + StreamIndex.stdout, { data: (c) => outSink.data(c), end: () => outSink.end() });
-    const outSink = out.bind(outStream);
-    const errStream = mux.openInbound(spec.channel + StreamIndex.stderr, { data: (c) => errSink.data(c), end: () => errSink.end() });
-    const errSink = err.bind(errStream);
+    const out = inboundReadable(mux, spec.channel + StreamIndex.stdout);
+    const err = inboundReadable(mux, spec.channel + StreamIndex.stderr);
     this.stdout = out.readable;
     this.stderr = err.readable;
     // A terminal has one output stream.
     this.outputEnded = spec.tty ? out.ended : Promise.all([out.ended, err.ended]);
     if (spec.tty) err.readable.push(null);
-    this.stdin = spec.openStdin ? this.stdinWriter(mux) : null;
-  }
-
-  private stdinWriter(mux: StreamMux): Writable {
-    const stream = mux.openOutbound(this.spec.channel + StreamIndex.stdin);
-    return new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        if (mux.write(stream, chunk)) callback();
-        else stream.once('drain', () => callback());
-      },
-      final(callback) {
-        mux.end(stream);
-        callback();
-      },
-    });
+    this.stdin = spec.openStdin ? outboundWritable(mux, spec.channel + StreamIndex.stdin) : null;
   }
 
   /** Called by the client when the tether reports this session's state. */

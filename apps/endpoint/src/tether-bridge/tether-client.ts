@@ -14,6 +14,8 @@ import {
   type ContainerConfig,
   type ControlMessage,
   type GuestEvent,
+  type PathStat,
+  type ProcessInfo,
   type RemoteError,
   type ReplyValues,
   type Request,
@@ -140,10 +142,16 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
     return this.request({ op: 'configure', config });
   }
 
+  /** A block of stream channels no session or transfer uses (a session needs three). */
+  reserveChannels(): number {
+    const first = this.nextChannel;
+    this.nextChannel += 4;
+    return first;
+  }
+
   /** Opens the session's streams first, so no byte the process writes is dropped, then starts it. */
   async startSession(spec: Omit<SessionSpec, 'channel'>): Promise<SessionHandle> {
-    const handle = new SessionHandle(this, this.mux, { ...spec, channel: this.nextChannel });
-    this.nextChannel += 4;
+    const handle = new SessionHandle(this, this.mux, { ...spec, channel: this.reserveChannels() });
     this.sessions.set(spec.id, handle);
     try {
       handle.update(await this.request({ op: 'start', spec: handle.spec }));
@@ -157,6 +165,15 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
 
   stats(): Promise<Stats> {
     return this.request({ op: 'stats' });
+  }
+
+  /** The container's processes, for `docker top`. */
+  processes(): Promise<ProcessInfo[]> {
+    return this.request({ op: 'processes' });
+  }
+
+  statPath(path: string): Promise<PathStat> {
+    return this.request({ op: 'statPath', path });
   }
 
   ping(): Promise<{ time: number }> {

@@ -5,10 +5,21 @@ export interface PidStat {
   state: string;
   ppid: number;
   numThreads: number;
+  /** The controlling terminal's device number, 0 for none. */
+  ttyNr: number;
+  /** CPU time in clock ticks, in user and in kernel mode. */
+  utime: number;
+  stime: number;
+  /** Clock ticks after boot at which the process started. */
+  startTime: number;
 }
 
-/** Field 20 of proc(5) /proc/[pid]/stat, counted from `state` (field 3). */
+/** Fields of proc(5) /proc/[pid]/stat, counted from `state` (field 3). */
+const TTY_NR_INDEX = 7 - 3;
+const UTIME_INDEX = 14 - 3;
+const STIME_INDEX = 15 - 3;
 const NUM_THREADS_INDEX = 20 - 3;
+const STARTTIME_INDEX = 22 - 3;
 
 /** kthreadd: the kernel threads are its children. */
 export const KTHREADD_PID = 2;
@@ -23,9 +34,11 @@ export function parsePidStat(text: string): PidStat | null {
   if (open < 0 || close < open) return null;
   const pid = Number(text.slice(0, open).trim());
   const fields = text.slice(close + 1).trim().split(' ');
-  const [state, ppid, numThreads] = [fields[0], Number(fields[1]), Number(fields[NUM_THREADS_INDEX])];
-  if (!Number.isInteger(pid) || state === undefined || !Number.isInteger(ppid) || !Number.isInteger(numThreads)) return null;
-  return { pid, state, ppid, numThreads };
+  const state = fields[0];
+  const [ppid, numThreads, ttyNr, utime, stime, startTime] = [1, NUM_THREADS_INDEX, TTY_NR_INDEX, UTIME_INDEX, STIME_INDEX, STARTTIME_INDEX].map((i) => Number(fields[i]));
+  const numbers = [pid, ppid, numThreads, ttyNr, utime, stime, startTime];
+  if (state === undefined || !numbers.every(Number.isInteger)) return null;
+  return { pid, state, ppid: ppid!, numThreads: numThreads!, ttyNr: ttyNr!, utime: utime!, stime: stime!, startTime: startTime! };
 }
 
 /** True for the names of /proc entries that are processes. */

@@ -7,9 +7,12 @@ import { containerInspect, containerSummary } from '../container-json';
 import { listContainers, type ListQuery } from '../container-list';
 import { DockerApiError } from '../docker-error';
 import { parseFilters, labelsMatch } from '../filters';
+import { ContainerFiles } from '../../archive/container-files';
 import { containerActions } from './container-actions';
+import { exportContainer, getArchive, putArchive, statArchivePath } from './container-archive';
 import { streamContainerLogs } from './container-logs';
 import { streamContainerStats } from './container-stats';
+import { containerTop } from './container-top';
 
 export interface ContainerRouteDeps {
   containers: ContainerStore;
@@ -25,6 +28,7 @@ function idAndAction(rest: string): { id: string; action: string } {
 /** The `/containers` endpoints of the Engine API. */
 export function registerContainerRoutes(app: FastifyInstance, deps: ContainerRouteDeps): void {
   const { containers, runtime } = deps;
+  const files = new ContainerFiles(runtime);
 
   app.post('/containers/create', async (request, reply) => {
     const name = (request.query as { name?: string }).name;
@@ -54,6 +58,24 @@ export function registerContainerRoutes(app: FastifyInstance, deps: ContainerRou
     return handler({ request, reply, id, runtime, query: request.query as Record<string, string | undefined> });
   });
 
+  // Declared before GET, which would otherwise answer HEAD with a GET's headers.
+  app.head('/containers/*', async (request, reply) => {
+    const { id, action } = idAndAction((request.params as { '*': string })['*']);
+    if (action !== 'archive') throw new DockerApiError(404, 'page not found');
+    return statArchivePath(files, orThrow(runtime.find(id)), request.query as Record<string, string | undefined>, reply);
+  });
+
+  // The docker CLI labels the tar it uploads text/plain: in this scope every body is left unread for the route to stream.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    scope.put('/containers/*', async (request, reply) => {
+      const { id, action } = idAndAction((request.params as { '*': string })['*']);
+      if (action !== 'archive') throw new DockerApiError(404, 'page not found');
+      return putArchive(files, orThrow(runtime.find(id)), request, reply);
+    });
+  });
+
   app.get('/containers/*', async (request, reply) => {
     const { id, action } = idAndAction((request.params as { '*': string })['*']);
     const query = request.query as Record<string, string | undefined>;
@@ -65,6 +87,12 @@ export function registerContainerRoutes(app: FastifyInstance, deps: ContainerRou
         return streamContainerLogs(runtime, record, query, reply);
       case 'stats':
         return streamContainerStats(runtime, record, query, reply);
+      case 'top':
+        return containerTop(runtime, record, query.ps_args);
+      case 'archive':
+        return getArchive(files, record, query, reply);
+      case 'export':
+        return exportContainer(files, record, reply);
       default:
         throw new DockerApiError(404, 'page not found');
     }

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerVmHandle, ContainerVmRequest, PortLayer } from '../port-layer';
+import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer } from '../port-layer';
 import { createWritableDisk, WRITABLE_DISK_FILE } from '../writable-disk';
 import { startContainerVm, type ContainerVm } from './container-vm';
+import { withHostRootfs } from './host-rootfs';
 
 export interface QemuPortLayerOptions {
   /** The bootstrap ISO container VMs boot. */
@@ -21,8 +22,7 @@ export class QemuPortLayer implements PortLayer {
 
   async powerOn(request: ContainerVmRequest): Promise<ContainerVmHandle> {
     const dir = this.containerDir(request.containerId);
-    await mkdir(dir, { recursive: true });
-    const writable = existsSync(join(dir, WRITABLE_DISK_FILE)) ? join(dir, WRITABLE_DISK_FILE) : await createWritableDisk(dir);
+    const writable = await this.writableDisk(request.containerId);
     const vm = await startContainerVm({
       containerId: request.containerId,
       iso: this.options.iso,
@@ -47,6 +47,11 @@ export class QemuPortLayer implements PortLayer {
     };
   }
 
+  async withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>): Promise<T> {
+    if (this.running.has(containerId)) throw new Error(`container ${containerId} has a VM running; its disk cannot be mounted on the host`);
+    return withHostRootfs(layers, await this.writableDisk(containerId), use);
+  }
+
   async removeContainer(containerId: string): Promise<void> {
     await this.running.get(containerId)?.stop();
     await rm(this.containerDir(containerId), { recursive: true, force: true });
@@ -54,6 +59,13 @@ export class QemuPortLayer implements PortLayer {
 
   async powerOffAll(): Promise<void> {
     await Promise.all([...this.running.values()].map((vm) => vm.stop()));
+  }
+
+  /** The container's writable disk, made on first use (its first start, or a copy into it before that). */
+  private async writableDisk(containerId: string): Promise<string> {
+    const dir = this.containerDir(containerId);
+    await mkdir(dir, { recursive: true });
+    return existsSync(join(dir, WRITABLE_DISK_FILE)) ? join(dir, WRITABLE_DISK_FILE) : createWritableDisk(dir);
   }
 
   /**
