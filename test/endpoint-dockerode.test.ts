@@ -84,6 +84,47 @@ describe('a container', () => {
   });
 });
 
+describe('attach, hijacked as dockerode does it', () => {
+  it('pipes stdin to the process, closes it on the client\'s half-close (StdinOnce) and demultiplexes the output', async () => {
+    const container = await docker.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', 'cat; echo done >&2'], OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    try {
+      const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
+      const output = demuxedOutput(stream);
+      await container.start();
+      stream.write('piped in\n');
+      stream.end();
+      expect(await output).toEqual({ stdout: 'piped in\n', stderr: 'done\n' });
+      expect(await container.wait()).toMatchObject({ StatusCode: 0 });
+    } finally {
+      await container.remove({ force: true });
+    }
+  });
+
+  it('ends a tty attach on its detach keys and leaves the container running', async () => {
+    const container = await docker.createContainer({ Image: 'busybox', Cmd: ['sh'], Tty: true, OpenStdin: true });
+    try {
+      await container.start();
+      const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true, detachKeys: 'ctrl-x' })) as NodeJS.ReadWriteStream;
+      let seen = '';
+      stream.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+      const ended = within(new Promise((resolve) => stream.on('end', resolve)), STREAM_TIMEOUT_MS, 'end of the attach stream after the detach keys');
+      stream.write('echo attached\n');
+      await within(
+        (async () => {
+          while (!seen.includes('attached\r\n')) await new Promise((resolve) => setTimeout(resolve, 50));
+        })(),
+        STREAM_TIMEOUT_MS,
+        'the shell\'s answer',
+      );
+      stream.write('\x18');
+      await ended;
+      expect((await container.inspect()).State).toMatchObject({ Running: true, Status: 'running' });
+    } finally {
+      await container.remove({ force: true });
+    }
+  });
+});
+
 describe('a running container', () => {
   let sleeper: Docker.Container;
   let createdOnly: Docker.Container;
