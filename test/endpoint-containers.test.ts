@@ -179,6 +179,11 @@ describe('stopping what will not stop, killing, and logs', () => {
     expect([logs.stdout, logs.stderr]).toEqual(['one\nthree\n', 'two\n']);
     expect((await ok('logs', '--tail', '1', 'talker'))).toBe('three\n');
     expect(await ok('logs', '-t', 'talker')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z one\n\S+ three\n$/);
+    // "three" came 0.5 s after "one": a bound between them splits the log.
+    const [first, last] = (await ok('logs', '-t', 'talker')).trim().split('\n').map((line) => Date.parse(line.split(' ')[0]!));
+    const between = ((first! + last!) / 2 / 1000).toFixed(3);
+    expect(await ok('logs', '--since', between, 'talker')).toBe('three\n');
+    expect(await ok('logs', '--until', between, 'talker')).toBe('one\n');
     await ok('run', '-d', '--name', 'counter', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo $i; sleep 1; done');
     expect(await ok('logs', '-f', 'counter')).toBe('1\n2\n3\n');
     expect((await ok('ps', '-a', '-n', '1', '--format', '{{.Names}} {{.Status}}')).trim()).toMatch(/^counter Exited \(0\)/);
