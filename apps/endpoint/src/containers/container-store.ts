@@ -1,27 +1,16 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeFileAtomic } from '@vic/imagec';
+import { JsonRecordDirectory } from '../state/json-record-directory';
 import type { ContainerRecord } from './container-record';
 
-/** Container records under the VCH's state directory, one atomically replaced JSON file each. */
+/** Container records under the VCH's state directory (`containers/<id>.json`). */
 export class ContainerStore {
-  private readonly records = new Map<string, ContainerRecord>();
-
-  private constructor(private readonly dir: string) {}
+  private constructor(private readonly records: JsonRecordDirectory<ContainerRecord>) {}
 
   static async open(dir: string): Promise<ContainerStore> {
-    const store = new ContainerStore(dir);
-    await mkdir(dir, { recursive: true });
-    for (const name of await readdir(dir)) {
-      if (!name.endsWith('.json')) continue;
-      const record = JSON.parse(await readFile(join(dir, name), 'utf8')) as ContainerRecord;
-      store.records.set(record.id, record);
-    }
-    return store;
+    return new ContainerStore(await JsonRecordDirectory.open<ContainerRecord>(dir));
   }
 
   all(): ContainerRecord[] {
-    return [...this.records.values()];
+    return this.records.all();
   }
 
   get(id: string): ContainerRecord | undefined {
@@ -39,13 +28,11 @@ export class ContainerStore {
     return byPrefix.length === 1 ? byPrefix[0] : undefined;
   }
 
-  async put(record: ContainerRecord): Promise<void> {
-    await writeFileAtomic(join(this.dir, `${record.id}.json`), JSON.stringify(record, null, 1));
-    this.records.set(record.id, record);
+  put(record: ContainerRecord): Promise<void> {
+    return this.records.put(record);
   }
 
-  async remove(id: string): Promise<void> {
-    await rm(join(this.dir, `${id}.json`), { force: true });
-    this.records.delete(id);
+  remove(id: string): Promise<void> {
+    return this.records.remove(id);
   }
 }
