@@ -1,6 +1,6 @@
 import type { Result } from '@vic/imagec';
 import type { ContainerErrorCode } from '../containers/container-runtime';
-import { DockerApiError } from './docker-error';
+import { valueOrApiError } from './docker-error';
 
 /** The status dockerd gives each kind of container failure. */
 const statusByCode: Record<ContainerErrorCode, number> = {
@@ -15,8 +15,7 @@ const statusByCode: Record<ContainerErrorCode, number> = {
 
 /** A runtime result's value, or its failure thrown as the Engine API error dockerd would answer. */
 export function orThrow<T>(result: Result<T, ContainerErrorCode>): T {
-  if (!result.ok) throw new DockerApiError(statusByCode[result.error.code], result.error.message);
-  return result.value;
+  return valueOrApiError(result, statusByCode);
 }
 
 /** A boolean query parameter as dockerd reads it: 1/true/True. */

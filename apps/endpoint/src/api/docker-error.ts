@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { Result } from '@vic/imagec';
 
 /** An error the Engine API answers with its status code and `{"message": …}` body, as dockerd does. */
 export class DockerApiError extends Error {
@@ -41,4 +42,10 @@ const statusByCode: Record<string, number> = {
 /** A store or registry failure as the Engine API reports it. */
 export function apiErrorOf(error: { code: string; message: string }): DockerApiError {
   return new DockerApiError(statusByCode[error.code] ?? 500, error.message);
+}
+
+/** A result's value, or its failure thrown as the Engine API error with the status dockerd gives its code. */
+export function valueOrApiError<T, Code extends string>(result: Result<T, Code>, statusByCode: Record<Code, number>): T {
+  if (!result.ok) throw new DockerApiError(statusByCode[result.error.code], result.error.message);
+  return result.value;
 }

@@ -12,6 +12,7 @@ import { generateContainerName } from './container-names';
 import type { ContainerStore } from './container-store';
 import { RunningContainer } from './running-container';
 import { normalizeSignal, signalNumber } from './signals';
+import { ttySize } from './tty-size';
 import { vmSizeOf } from './vm-size';
 
 export type ContainerErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NAME_IN_USE' | 'INVALID_CONFIG' | 'CONFLICT' | 'NOT_MODIFIED' | 'START_FAILED';
@@ -40,7 +41,6 @@ const KILL_GRACE_MS = 10_000;
 const DEFAULT_STOP_TIMEOUT_S = 10;
 /** What dockerd's wait reports for a container whose start failed. */
 const START_FAILED_EXIT_CODE = 128;
-const DEFAULT_TTY_SIZE = { rows: 24, cols: 80 };
 const validName = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 function timeout(ms: number): Promise<'timeout'> {
@@ -60,7 +60,6 @@ export class ContainerRuntime {
   private readonly waiters = new Map<string, Waiter[]>();
   /** Settles when the container's exit has been fully recorded. */
   private readonly exitRecorded = new Map<string, Promise<void>>();
-  private readonly logs = new Map<string, ContainerLogWriter>();
   /** Containers between `start` being asked and their process running. */
   private readonly starting = new Set<string>();
   /** The last use of a stopped container's file system on the host; start and remove wait for it. */
@@ -92,7 +91,7 @@ export class ContainerRuntime {
 
   /** The live log of a running container, for `logs --follow`. */
   liveLog(id: string): ContainerLogWriter | undefined {
-    return this.logs.get(id);
+    return this.running.get(id)?.log;
   }
 
   /** The running container behind an ID, for exec, stats and resize. */
@@ -195,7 +194,6 @@ export class ContainerRuntime {
     await this.exitRecorded.get(record.id); // a restart right after an exit waits for the exit to be written down
     const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
-    const consoleSize = record.config.HostConfig?.ConsoleSize;
     const { memoryMiB, cpus } = vmSizeOf(record.config.HostConfig);
     let running: RunningContainer | undefined;
     const log = new ContainerLogWriter(this.logPath(record.id));
@@ -214,7 +212,7 @@ export class ContainerRuntime {
           env: record.env,
           ...(record.config.WorkingDir ? { cwd: record.config.WorkingDir } : {}),
           ...(record.config.User ? { user: record.config.User } : {}),
-          ...(record.config.Tty ? { tty: consoleSize?.[0] && consoleSize[1] ? { rows: consoleSize[0], cols: consoleSize[1] } : DEFAULT_TTY_SIZE } : {}),
+          ...(record.config.Tty ? { tty: ttySize(record.config.HostConfig?.ConsoleSize) } : {}),
           openStdin: record.config.OpenStdin === true,
           holdUntilAttached: true,
         });
@@ -223,7 +221,6 @@ export class ContainerRuntime {
         this.earlyAttachments.delete(record.id);
         await main.attach();
         this.running.set(record.id, running);
-        this.logs.set(record.id, log);
         await this.update(record.id, { status: 'running', exitCode: 0, startedAt: new Date().toISOString(), ...(main.status.pid ? { pid: main.status.pid } : {}) });
       } catch (error) {
         // Clients already handed to the process (it failed to start) are ended with the others.
@@ -358,8 +355,7 @@ export class ContainerRuntime {
     this.hostFilesystemUse.delete(record.id);
     if (!this.options.store.get(record.id)) return ok(undefined); // an auto-remove got there first
     await this.options.store.remove(record.id);
-    for (const attachment of this.earlyAttachments.get(record.id) ?? []) attachment.sink.end();
-    this.earlyAttachments.delete(record.id);
+    this.endEarlyAttachments(record.id);
     await this.options.portLayer.removeContainer(record.id);
     await rm(this.logPath(record.id), { force: true });
     this.emit(record, 'destroy');
@@ -401,8 +397,7 @@ export class ContainerRuntime {
   private async recordExit(id: string, running: RunningContainer): Promise<void> {
     const code = await running.exited;
     const record = this.options.store.get(id);
-    this.logs.get(id)?.close();
-    this.logs.delete(id);
+    running.log.close();
     if (record) await this.update(id, { status: 'exited', exitCode: code, ...(record.state.startedAt ? { startedAt: record.state.startedAt } : {}), finishedAt: new Date().toISOString() });
     running.endAttachments();
     await Promise.race([running.main.release().catch(() => undefined), timeout(POWER_OFF_TIMEOUT_MS)]);
@@ -423,11 +418,16 @@ export class ContainerRuntime {
   private async startFailed(record: ContainerRecord, error: Error): Promise<Result<never, ContainerErrorCode>> {
     const message = `failed to start container ${record.id}: ${error.message}`;
     await this.update(record.id, { ...record.state, error: message });
-    for (const attachment of this.earlyAttachments.get(record.id) ?? []) attachment.sink.end();
-    this.earlyAttachments.delete(record.id);
+    this.endEarlyAttachments(record.id);
     this.notify(record.id, ['next-exit'], START_FAILED_EXIT_CODE);
     if (record.config.HostConfig?.AutoRemove) await this.remove(record.id, false);
     return fail('START_FAILED', message);
+  }
+
+  /** Lets go of clients waiting for a start that will not come. */
+  private endEarlyAttachments(id: string): void {
+    for (const attachment of this.earlyAttachments.get(id) ?? []) attachment.sink.end();
+    this.earlyAttachments.delete(id);
   }
 
   private async update(id: string, state: ContainerState): Promise<void> {

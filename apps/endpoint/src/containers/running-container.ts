@@ -5,8 +5,8 @@ import type { ContainerLogWriter } from '../logs/container-log';
 import type { Attachment } from './attachment';
 import { pipeClientInput } from './client-input';
 
-/** The exit code of a container whose VM went away under its process: as if SIGKILLed. */
-const VM_GONE_EXIT_CODE = 137;
+/** The exit code of a process whose VM went away under it: as if SIGKILLed. */
+export const VM_GONE_EXIT_CODE = 137;
 
 /**
  * A container while its VM runs: the main process's output goes to the log and to every
@@ -23,7 +23,8 @@ export class RunningContainer {
   constructor(
     readonly vm: ContainerVmHandle,
     readonly main: SessionHandle,
-    private readonly log: ContainerLogWriter,
+    /** The container's log while it runs; `logs --follow` subscribes to it. */
+    readonly log: ContainerLogWriter,
     private readonly stdinOnce: boolean,
   ) {
     main.stdout.on('data', (chunk: Buffer) => this.output('stdout', chunk));

@@ -5,6 +5,8 @@ import { fail, ok, type Result } from '@vic/imagec';
 import type { EventLog } from '../events/event-log';
 import type { ContainerRuntime } from '../containers/container-runtime';
 import { pipeClientInput } from '../containers/client-input';
+import { VM_GONE_EXIT_CODE } from '../containers/running-container';
+import { ttySize } from '../containers/tty-size';
 import type { OutputSink } from '../containers/output-sink';
 import type { SessionHandle } from '../tether-bridge/session-handle';
 import type { ExecCreateConfig, ExecRecord } from './exec-record';
@@ -17,8 +19,6 @@ export interface ExecStartOptions {
   client?: { sink: OutputSink; stdin: Readable; detachKeys?: Buffer };
   consoleSize?: [number, number] | null;
 }
-
-const DEFAULT_TTY_SIZE = { rows: 24, cols: 80 };
 
 /** The exit code dockerd gives an exec whose command could not be started: 127 when it is not there, 126 otherwise. */
 function startFailureExitCode(message: string): number {
@@ -69,7 +69,6 @@ export class ExecRuntime {
     const running = this.containers.runningContainer(record.containerId);
     if (!container.ok || !running) return fail('CONFLICT', `Container ${record.containerId} is not running`);
     const { config } = record;
-    const size = options.consoleSize ?? config.ConsoleSize;
     const { client } = options;
     let session: SessionHandle | undefined;
     try {
@@ -79,7 +78,7 @@ export class ExecRuntime {
         env: [...container.value.env, ...(config.Env ?? [])],
         ...(config.WorkingDir || container.value.config.WorkingDir ? { cwd: config.WorkingDir || container.value.config.WorkingDir } : {}),
         ...(config.User || container.value.config.User ? { user: config.User || container.value.config.User } : {}),
-        ...(config.Tty ? { tty: size?.[0] && size[1] ? { rows: size[0], cols: size[1] } : DEFAULT_TTY_SIZE } : {}),
+        ...(config.Tty ? { tty: ttySize(options.consoleSize ?? config.ConsoleSize) } : {}),
         openStdin: config.AttachStdin === true,
         holdUntilAttached: true,
       });
@@ -104,7 +103,7 @@ export class ExecRuntime {
     await this.store.put({ ...record, running: true, pid: session.status.pid ?? 0 });
     this.events.emit('container', `exec_start: ${config.Cmd.join(' ')}`, record.containerId, { execID: id, name: container.value.name, image: container.value.imageName });
     // A VM that goes away takes its execs with it: they end as if SIGKILLed.
-    void Promise.race([session.finished().then(exitCode), running.exited.then(() => 137)]).then(async (code) => {
+    void Promise.race([session.finished().then(exitCode), running.exited.then(() => VM_GONE_EXIT_CODE)]).then(async (code) => {
       await this.store.put({ ...this.store.get(id)!, running: false, exitCode: code });
       client?.sink.end();
       this.sessions.delete(id);

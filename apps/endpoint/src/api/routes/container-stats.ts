@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply } from 'fastify';
 import type { Stats } from '@vic/protocol';
 import type { ContainerRecord } from '../../containers/container-record';
@@ -67,8 +68,8 @@ export async function streamContainerStats(runtime: ContainerRuntime, record: Co
   };
   let previous = await sample();
   if (!stream || !previous) {
-    if (previous && queryFlag(query['one-shot']) === false) {
-      await new Promise((resolve) => setTimeout(resolve, SAMPLE_INTERVAL_MS));
+    if (previous && !queryFlag(query['one-shot'])) {
+      await sleep(SAMPLE_INTERVAL_MS);
       const current = await sample();
       response.end(`${JSON.stringify(dockerStats(record, current ?? previous, current ? previous : null))}\n`);
     } else {
@@ -78,7 +79,7 @@ export async function streamContainerStats(runtime: ContainerRuntime, record: Co
   }
   response.write(`${JSON.stringify(dockerStats(record, previous, null))}\n`);
   while (!closed) {
-    await new Promise((resolve) => setTimeout(resolve, SAMPLE_INTERVAL_MS));
+    await sleep(SAMPLE_INTERVAL_MS);
     const current = await sample();
     if (!current) break;
     response.write(`${JSON.stringify(dockerStats(record, current, previous))}\n`);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DockerEvent, EventLog } from '../../events/event-log';
 import { DockerApiError } from '../docker-error';
-import { parseFilters, type Filters } from '../filters';
+import { labelsMatch, parseFilters, type Filters } from '../filters';
 
 export interface EventRouteDeps {
   events: EventLog;
@@ -22,16 +22,12 @@ function matches(event: DockerEvent, filters: Filters): boolean {
   const oneOf = (name: string, candidates: string[]) => !filters.has(name) || filters.get(name)!.some((value) => candidates.includes(value));
   const attributes = event.Actor.Attributes;
   const action = event.Action.split(':')[0]!;
-  const labelsOk = (filters.get('label') ?? []).every((wanted) => {
-    const [key, value] = wanted.split('=', 2) as [string, string | undefined];
-    return value === undefined ? Object.hasOwn(attributes, key) : attributes[key] === value;
-  });
   return (
     oneOf('type', [event.Type]) &&
     oneOf('event', [action, event.Action]) &&
     (!filters.has('container') || (event.Type === 'container' && filters.get('container')!.some((c) => event.Actor.ID.startsWith(c) || attributes.name === c))) &&
     (!filters.has('image') || filters.get('image')!.some((image) => attributes.image === image || event.Actor.ID === image)) &&
-    labelsOk
+    labelsMatch(filters, attributes)
   );
 }
 

@@ -4,7 +4,7 @@ import { parseDetachKeys } from '../../containers/detach-keys';
 import { multiplexedSink, rawSink } from '../../containers/output-sink';
 import type { ExecCreateConfig } from '../../exec/exec-record';
 import type { ExecErrorCode, ExecRuntime } from '../../exec/exec-runtime';
-import { DockerApiError } from '../docker-error';
+import { DockerApiError, valueOrApiError } from '../docker-error';
 import { hijackConnection } from '../hijack';
 
 export interface ExecRouteDeps {
@@ -14,8 +14,7 @@ export interface ExecRouteDeps {
 const statusByCode: Record<ExecErrorCode, number> = { NO_SUCH_CONTAINER: 404, NO_SUCH_EXEC: 404, CONFLICT: 409, INVALID_CONFIG: 400 };
 
 function orThrow<T>(result: Result<T, ExecErrorCode>): T {
-  if (!result.ok) throw new DockerApiError(statusByCode[result.error.code], result.error.message);
-  return result.value;
+  return valueOrApiError(result, statusByCode);
 }
 
 /** `POST /containers/{id}/exec` and the `/exec/{id}` endpoints. */
