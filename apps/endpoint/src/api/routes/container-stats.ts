@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Stats } from '@vic/protocol';
 import type { ContainerRecord } from '../../containers/container-record';
 import type { ContainerRuntime } from '../../containers/container-runtime';
-import { queryFlag } from '../container-errors';
+import { queryFlag } from '../query-flag';
 
 /** dockerd samples once a second. */
 const SAMPLE_INTERVAL_MS = 1000;
