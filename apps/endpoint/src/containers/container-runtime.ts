@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fail, ok, type ImageRecord, type ImageStore, type Result } from '@vic/imagec';
 import type { EventLog } from '../events/event-log';
 import { ContainerLogWriter } from '../logs/container-log';
-import type { LayerDisk, PortLayer } from '../portlayer/port-layer';
+import type { AdoptedVm, LayerDisk, PortLayer, SessionAdopter } from '../portlayer/port-layer';
 import type { Attachment } from './attachment';
 import type { ContainerCreateConfig, ContainerRecord, ContainerState } from './container-record';
 import { generateContainerName } from './container-names';
@@ -26,6 +26,8 @@ export interface RuntimeOptions {
   events: EventLog;
   /** Where container logs are kept (`<id>.log`). */
   logDir: string;
+  /** How to carry a process other than the main one (an exec) in a VM taken over after a restart. */
+  adoptExecSession?: SessionAdopter;
 }
 
 interface Waiter {
@@ -41,6 +43,8 @@ const KILL_GRACE_MS = 10_000;
 const DEFAULT_STOP_TIMEOUT_S = 10;
 /** What dockerd's wait reports for a container whose start failed. */
 const START_FAILED_EXIT_CODE = 128;
+/** The tether session that runs the container's main process. */
+const MAIN_SESSION = 'main';
 const validName = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 function timeout(ms: number): Promise<'timeout'> {
@@ -64,21 +68,55 @@ export class ContainerRuntime {
   private readonly starting = new Set<string>();
   /** The last use of a stopped container's file system on the host; start and remove wait for it. */
   private readonly hostFilesystemUse = new Map<string, Promise<unknown>>();
+  /** The endpoint let go of its VMs (see release). */
+  private releasedVms = false;
 
   private constructor(private readonly options: RuntimeOptions) {}
 
   /**
-   * Opens the runtime over the stored containers. A container recorded as running whose VM did
-   * not survive the endpoint's restart is recorded as exited, as dockerd does after a crash.
+   * Opens the runtime over the stored containers. A container recorded as running whose VM
+   * outlived the previous endpoint is taken over, its output log carried on where it stopped; one
+   * whose VM is gone is recorded as exited, as dockerd does after a crash.
    */
   static async open(options: RuntimeOptions): Promise<ContainerRuntime> {
     mkdirSync(options.logDir, { recursive: true });
     const runtime = new ContainerRuntime(options);
     for (const record of options.store.all()) {
       if (record.state.status !== 'running' && record.state.status !== 'paused') continue;
-      await runtime.update(record.id, { ...record.state, status: 'exited', exitCode: 255, pid: undefined, finishedAt: new Date().toISOString(), error: 'the endpoint restarted while the container ran' });
+      const adopted = await runtime.adopt(record);
+      if (adopted.ok) continue;
+      await runtime.update(record.id, { ...record.state, status: 'exited', exitCode: 255, pid: undefined, finishedAt: new Date().toISOString(), error: adopted.error.message });
     }
     return runtime;
+  }
+
+  /** Takes over a running container's VM after an endpoint restart. */
+  private async adopt(record: ContainerRecord): Promise<Result<void, ContainerErrorCode>> {
+    const gone = fail('START_FAILED', 'the endpoint restarted while the container ran, and its VM did not survive');
+    const adoptSession: SessionAdopter = (status) =>
+      status.id === MAIN_SESSION ? { tty: record.config.Tty === true, openStdin: record.config.OpenStdin === true } : (this.options.adoptExecSession?.(status) ?? null);
+    let adopted: AdoptedVm | null;
+    try {
+      adopted = await this.options.portLayer.adopt(record.id, adoptSession);
+    } catch (error) {
+      return fail('START_FAILED', (error as Error).message);
+    }
+    if (!adopted) return gone;
+    const main = adopted.handle.client.adoptedSession(MAIN_SESSION);
+    if (!main) {
+      await adopted.handle.powerOff();
+      return gone;
+    }
+    const running = new RunningContainer(adopted.handle, main, new ContainerLogWriter(this.logPath(record.id)), record.config.StdinOnce === true);
+    running.paused = adopted.paused;
+    this.running.set(record.id, running);
+    this.exitRecorded.set(record.id, this.recordExit(record.id, running));
+    return ok(undefined);
+  }
+
+  /** The VMs were handed over to a successor endpoint: nothing about them is to be recorded here. */
+  get released(): boolean {
+    return this.releasedVms;
   }
 
   get images(): ImageStore {
@@ -207,7 +245,7 @@ export class ContainerRuntime {
       });
       try {
         const main = await vm.client.startSession({
-          id: 'main',
+          id: MAIN_SESSION,
           argv: [record.path, ...record.args],
           env: record.env,
           ...(record.config.WorkingDir ? { cwd: record.config.WorkingDir } : {}),
@@ -364,6 +402,17 @@ export class ContainerRuntime {
     return ok(undefined);
   }
 
+  /**
+   * Lets go of every container VM without stopping it: the endpoint is leaving, and the next one
+   * over the same state takes the VMs over. Nothing about them is recorded from here on.
+   */
+  release(): void {
+    this.releasedVms = true;
+    this.options.portLayer.releaseAll();
+    for (const running of this.running.values()) running.log.close();
+    this.running.clear();
+  }
+
   /** Powers off every container VM, recording each as exited: the endpoint is shutting down. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.running.values()].map((running) => running.vm.powerOff()));
@@ -396,6 +445,7 @@ export class ContainerRuntime {
   /** Waits for the main process to end, writes the exit down, lets attached clients and waiters go and powers the VM off. */
   private async recordExit(id: string, running: RunningContainer): Promise<void> {
     const code = await running.exited;
+    if (this.releasedVms) return; // the VM belongs to the next endpoint now
     const record = this.options.store.get(id);
     running.log.close();
     if (record) await this.update(id, { status: 'exited', exitCode: code, ...(record.state.startedAt ? { startedAt: record.state.startedAt } : {}), finishedAt: new Date().toISOString() });

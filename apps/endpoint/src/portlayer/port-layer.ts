@@ -1,5 +1,5 @@
 import type { ContainerConfig, DiskRef } from '@vic/protocol';
-import type { TetherClient } from '../tether-bridge/tether-client';
+import type { TetherClient, TetherClientOptions } from '../tether-bridge/tether-client';
 
 /** A read-only image layer disk, as the image store made it. */
 export interface LayerDisk {
@@ -29,6 +29,16 @@ export interface ContainerVmHandle {
   powerOff(): Promise<void>;
 }
 
+/** How a restarted endpoint carries the sessions a VM it takes over already runs. */
+export type SessionAdopter = NonNullable<TetherClientOptions['adoptSession']>;
+
+/** A running container VM that a restarted endpoint took over. */
+export interface AdoptedVm {
+  handle: ContainerVmHandle;
+  /** Its vCPUs were frozen (docker pause) and still are. */
+  paused: boolean;
+}
+
 /**
  * The port layer: where container VMs live. One VM per container; the container's writable disk
  * outlives its VM (a restarted container keeps its writes) until `removeContainer`.
@@ -48,4 +58,11 @@ export interface PortLayer {
   removeContainer(containerId: string): Promise<void>;
   /** Ends every VM this port layer runs, for a clean shutdown of the endpoint. */
   powerOffAll(): Promise<void>;
+  /**
+   * Takes over the container's VM if it outlived the previous endpoint and still runs; null when
+   * it is gone. `adoptSession` says how to carry each process the VM already runs.
+   */
+  adopt(containerId: string, adoptSession: SessionAdopter): Promise<AdoptedVm | null>;
+  /** Lets go of every VM without ending it: the endpoint leaves and its successor adopts them. */
+  releaseAll(): void;
 }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerConfig, DiskRef } from '@vic/protocol';
-import { TetherClient } from '../../tether-bridge/tether-client';
+import { TetherClient, type TetherClientOptions } from '../../tether-bridge/tether-client';
 import type { LayerDisk } from '../port-layer';
 import { extractBootMedia } from './boot-media';
 import { QemuVm } from './qemu-vm';
 import type { DiskSpec } from './vm-spec';
+import { readLiveVmIdentity, writeVmIdentity } from './vm-identity';
 
 export interface ContainerVmSpec {
   containerId: string;
@@ -20,6 +21,8 @@ export interface ContainerVmSpec {
   workDir?: string;
   /** From QEMU start to the tether's handshake. */
   bootTimeoutMs?: number;
+  /** The VM keeps running when the endpoint ends, for a restarted endpoint to adopt (needs workDir). */
+  outlive?: boolean;
 }
 
 export interface ContainerVm {
@@ -27,6 +30,56 @@ export interface ContainerVm {
   client: TetherClient;
   /** Drops the channel and ends the VM (QMP quit, then SIGKILL). */
   stop(): Promise<void>;
+  /** Drops the channel and lets go of the VM, which keeps running for a later endpoint to adopt. */
+  release(): void;
+}
+
+function containerVm(vm: QemuVm, client: TetherClient): ContainerVm {
+  return {
+    vm,
+    client,
+    async stop() {
+      client.disconnect();
+      await vm.stop();
+    },
+    release() {
+      client.handOver();
+      vm.release();
+    },
+  };
+}
+
+export interface AdoptedContainerVm extends ContainerVm {
+  /** The VM was paused when it was adopted, and is paused again. */
+  paused: boolean;
+}
+
+/** How long a VM that is already up may take to answer the handshake. */
+const ADOPT_TIMEOUT_MS = 15_000;
+
+/**
+ * Takes over the container VM that a previous endpoint started with `outlive` in `workDir`, if it
+ * still runs: reconnects QMP and the tether channel (which resends what the old endpoint had not
+ * consumed). A paused VM is let run for the handshake, then paused again. Null when it is gone.
+ */
+export async function adoptContainerVm(
+  containerId: string,
+  workDir: string,
+  adoptSession: NonNullable<TetherClientOptions['adoptSession']>,
+): Promise<AdoptedContainerVm | null> {
+  const identity = readLiveVmIdentity(workDir);
+  if (!identity) return null;
+  const vm = await QemuVm.adopt(containerId, workDir, identity);
+  try {
+    const paused = await vm.isPaused();
+    if (paused) await vm.resume();
+    const client = await TetherClient.connect({ socketPath: vm.channelPath, containerId, token: identity.token, connectTimeoutMs: ADOPT_TIMEOUT_MS, adoptSession });
+    if (paused) await vm.pause();
+    return { ...containerVm(vm, client), paused };
+  } catch (err) {
+    vm.release();
+    throw new Error(`container ${containerId}: cannot take over its running VM: ${(err as Error).message}`);
+  }
 }
 
 const DEFAULT_BOOT_TIMEOUT_MS = 60_000;
@@ -52,8 +105,10 @@ export async function startContainerVm(spec: ContainerVmSpec): Promise<Container
     cpus: spec.cpus,
     disks,
     workDir: spec.workDir,
+    ...(spec.outlive ? { outlive: true } : {}),
   });
   try {
+    if (spec.outlive && spec.workDir) await writeVmIdentity(spec.workDir, vm.pid, token);
     const client = await TetherClient.connect({
       socketPath: vm.channelPath,
       containerId: spec.containerId,
@@ -61,14 +116,7 @@ export async function startContainerVm(spec: ContainerVmSpec): Promise<Container
       connectTimeoutMs: spec.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS,
     });
     await client.configure({ ...spec.config, rootfs: { layers: layerRefs, ...(writable && { writable }) } });
-    return {
-      vm,
-      client,
-      async stop() {
-        client.disconnect();
-        await vm.stop();
-      },
-    };
+    return containerVm(vm, client);
   } catch (err) {
     const console = await vm.readConsole().catch(() => '');
     await vm.kill();
