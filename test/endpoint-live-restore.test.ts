@@ -43,8 +43,11 @@ afterAll(async () => {
 describe('an endpoint with live restore, restarted', () => {
   it('takes over running and paused containers and their execs: the log goes on without a gap or a repeat', async () => {
     await ok('run', '-d', '--name', 'counter', 'busybox', 'sh', '-c', 'i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done');
-    await ok('run', '-d', '--name', 'frozen', 'busybox', 'sleep', '1000');
+    await ok('run', '-d', '--name', 'frozen', 'busybox', 'sh', '-c', 'i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done');
+    await until('its first lines', async () => ((await ok('logs', 'frozen')).length > 0 ? true : undefined));
     await ok('pause', 'frozen');
+    await sleep(1_000); // a line printed just before the freeze may still be on its way
+    const frozenLines = counted(await ok('logs', 'frozen')).length;
     const { Id: execId } = await api<{ Id: string }>('POST', '/containers/counter/exec', { Cmd: ['sh', '-c', 'sleep 4; exit 7'] });
     await api('POST', `/exec/${execId}/start`, { Detach: true });
     await until('a few lines', async () => ((await ok('logs', 'counter')).split('\n').length > 5 ? true : undefined));
@@ -64,8 +67,13 @@ describe('an endpoint with live restore, restarted', () => {
     expect(exec.ExitCode).toBe(7);
     const before = counted(await ok('logs', 'counter')).length;
     await until('more lines', async () => (counted(await ok('logs', 'counter')).length > before + 5 ? true : undefined));
+    // Paused through the restart: not a line more, until it is unpaused.
+    expect(counted(await ok('logs', 'frozen')).length).toBe(frozenLines);
     await ok('unpause', 'frozen');
     expect(await ok('exec', 'frozen', 'echo', 'thawed')).toBe('thawed\n');
+    await until('lines after the unpause', async () => (counted(await ok('logs', 'frozen')).length > frozenLines ? true : undefined));
+    const frozenLog = counted(await ok('logs', 'frozen'));
+    expect(frozenLog).toEqual(frozenLog.map((_, i) => i));
 
     await ok('stop', '-t', '1', 'counter');
     expect(await ok('inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'counter')).toBe('exited 143\n');

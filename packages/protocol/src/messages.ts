@@ -188,6 +188,9 @@ export type Request =
   | ArchiveInRequest
   /** The host no longer wants a transfer (its client went away): stop it and forget its channel. */
   | { op: 'abortTransfer'; channel: number }
+  /** Freezes every process of the container (docker pause); the tether keeps serving. */
+  | { op: 'pause' }
+  | { op: 'unpause' }
   | { op: 'ping' }
   | { op: 'powerOff' };
 
@@ -208,6 +211,8 @@ export interface ReplyValues {
   archiveOut: null;
   archiveIn: null;
   abortTransfer: null;
+  pause: null;
+  unpause: null;
   ping: { time: number };
   powerOff: null;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fail, ok, type ImageRecord, type ImageStore, type Result } from '@vic/imagec';
 import type { EventLog } from '../events/event-log';
 import { ContainerLogWriter } from '../logs/container-log';
-import type { AdoptedVm, LayerDisk, PortLayer, SessionAdopter } from '../portlayer/port-layer';
+import type { ContainerVmHandle, LayerDisk, PortLayer, SessionAdopter } from '../portlayer/port-layer';
 import type { Attachment } from './attachment';
 import type { ContainerCreateConfig, ContainerRecord, ContainerState } from './container-record';
 import { generateContainerName } from './container-names';
@@ -95,20 +95,20 @@ export class ContainerRuntime {
     const gone = fail('START_FAILED', 'the endpoint restarted while the container ran, and its VM did not survive');
     const adoptSession: SessionAdopter = (status) =>
       status.id === MAIN_SESSION ? { tty: record.config.Tty === true, openStdin: record.config.OpenStdin === true } : (this.options.adoptExecSession?.(status) ?? null);
-    let adopted: AdoptedVm | null;
+    let adopted: ContainerVmHandle | null;
     try {
       adopted = await this.options.portLayer.adopt(record.id, adoptSession);
     } catch (error) {
       return fail('START_FAILED', (error as Error).message);
     }
     if (!adopted) return gone;
-    const main = adopted.handle.client.adoptedSession(MAIN_SESSION);
+    const main = adopted.client.adoptedSession(MAIN_SESSION);
     if (!main) {
-      await adopted.handle.powerOff();
+      await adopted.powerOff();
       return gone;
     }
-    const running = new RunningContainer(adopted.handle, main, new ContainerLogWriter(this.logPath(record.id)), record.config.StdinOnce === true);
-    running.paused = adopted.paused;
+    const running = new RunningContainer(adopted, main, new ContainerLogWriter(this.logPath(record.id)), record.config.StdinOnce === true);
+    running.paused = record.state.status === 'paused';
     this.running.set(record.id, running);
     this.exitRecorded.set(record.id, this.recordExit(record.id, running));
     return ok(undefined);
@@ -323,7 +323,7 @@ export class ContainerRuntime {
     return ok(undefined);
   }
 
-  /** Freezes the container's VM: its processes stop where they are, its memory stays. */
+  /** Freezes the container's processes where they are (the guest's cgroup freezer); its tether keeps serving top, cp and stats. */
   async pause(input: string): Promise<Result<void, ContainerErrorCode>> {
     const found = this.find(input);
     if (!found.ok) return found;
@@ -433,7 +433,7 @@ export class ContainerRuntime {
 
   private async signal(record: ContainerRecord, running: RunningContainer, signal: string): Promise<void> {
     if (running.paused) {
-      // A frozen VM cannot deliver a signal; dockerd's stop and kill act on paused containers too.
+      // A frozen process acts on no signal but SIGKILL; dockerd's stop and kill act on paused containers too.
       await running.vm.resume();
       running.paused = false;
       await this.update(record.id, { ...this.options.store.get(record.id)!.state, status: 'running' });
@@ -447,8 +447,9 @@ export class ContainerRuntime {
     const code = await running.exited;
     if (this.releasedVms) return; // the VM belongs to the next endpoint now
     const record = this.options.store.get(id);
-    running.log.close();
+    // Exited before the log closes: a client whose `logs -f` just ended sees the container stopped.
     if (record) await this.update(id, { status: 'exited', exitCode: code, ...(record.state.startedAt ? { startedAt: record.state.startedAt } : {}), finishedAt: new Date().toISOString() });
+    running.log.close();
     running.endAttachments();
     await Promise.race([running.main.release().catch(() => undefined), timeout(POWER_OFF_TIMEOUT_MS)]);
     await Promise.race([running.vm.poweredOff, timeout(POWER_OFF_TIMEOUT_MS)]);

@@ -20,7 +20,7 @@ export interface ContainerVmRequest {
 /** A powered-on container VM whose tether has mounted the container's root. */
 export interface ContainerVmHandle {
   client: TetherClient;
-  /** Freezes the VM's vCPUs; the container's processes stop where they are. */
+  /** Freezes the container's processes where they are (docker pause); the tether keeps serving. */
   pause(): Promise<void>;
   resume(): Promise<void>;
   /** Resolves (never rejects) once the VM is off, however it got there. */
@@ -31,13 +31,6 @@ export interface ContainerVmHandle {
 
 /** How a restarted endpoint carries the sessions a VM it takes over already runs. */
 export type SessionAdopter = NonNullable<TetherClientOptions['adoptSession']>;
-
-/** A running container VM that a restarted endpoint took over. */
-export interface AdoptedVm {
-  handle: ContainerVmHandle;
-  /** Its vCPUs were frozen (docker pause) and still are. */
-  paused: boolean;
-}
 
 /**
  * The port layer: where container VMs live. One VM per container; the container's writable disk
@@ -62,7 +55,7 @@ export interface PortLayer {
    * Takes over the container's VM if it outlived the previous endpoint and still runs; null when
    * it is gone. `adoptSession` says how to carry each process the VM already runs.
    */
-  adopt(containerId: string, adoptSession: SessionAdopter): Promise<AdoptedVm | null>;
+  adopt(containerId: string, adoptSession: SessionAdopter): Promise<ContainerVmHandle | null>;
   /** Lets go of every VM without ending it: the endpoint leaves and its successor adopts them. */
   releaseAll(): void;
 }

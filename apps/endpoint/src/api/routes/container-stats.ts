@@ -63,7 +63,7 @@ export async function streamContainerStats(runtime: ContainerRuntime, record: Co
   response.on('close', () => (closed = true));
   const sample = async (): Promise<Stats | null> => {
     const running = runtime.runningContainer(record.id);
-    if (!running || running.paused) return null; // a frozen VM cannot answer
+    if (!running) return null;
     return running.vm.client.request({ op: 'stats' }, STATS_REQUEST_TIMEOUT_MS).catch(() => null);
   };
   let previous = await sample();

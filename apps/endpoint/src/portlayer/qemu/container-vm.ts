@@ -49,33 +49,25 @@ function containerVm(vm: QemuVm, client: TetherClient): ContainerVm {
   };
 }
 
-export interface AdoptedContainerVm extends ContainerVm {
-  /** The VM was paused when it was adopted, and is paused again. */
-  paused: boolean;
-}
-
 /** How long a VM that is already up may take to answer the handshake. */
 const ADOPT_TIMEOUT_MS = 15_000;
 
 /**
  * Takes over the container VM that a previous endpoint started with `outlive` in `workDir`, if it
  * still runs: reconnects QMP and the tether channel (which resends what the old endpoint had not
- * consumed). A paused VM is let run for the handshake, then paused again. Null when it is gone.
+ * consumed). Null when it is gone.
  */
 export async function adoptContainerVm(
   containerId: string,
   workDir: string,
   adoptSession: NonNullable<TetherClientOptions['adoptSession']>,
-): Promise<AdoptedContainerVm | null> {
+): Promise<ContainerVm | null> {
   const identity = readLiveVmIdentity(workDir);
   if (!identity) return null;
   const vm = await QemuVm.adopt(containerId, workDir, identity);
   try {
-    const paused = await vm.isPaused();
-    if (paused) await vm.resume();
     const client = await TetherClient.connect({ socketPath: vm.channelPath, containerId, token: identity.token, connectTimeoutMs: ADOPT_TIMEOUT_MS, adoptSession });
-    if (paused) await vm.pause();
-    return { ...containerVm(vm, client), paused };
+    return containerVm(vm, client);
   } catch (err) {
     vm.release();
     throw new Error(`container ${containerId}: cannot take over its running VM: ${(err as Error).message}`);

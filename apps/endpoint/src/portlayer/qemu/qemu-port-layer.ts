@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdoptedVm, ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, SessionAdopter } from '../port-layer';
+import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, SessionAdopter } from '../port-layer';
 import { createWritableDisk, WRITABLE_DISK_FILE } from '../writable-disk';
 import { adoptContainerVm, startContainerVm, type ContainerVm } from './container-vm';
 import { withHostRootfs } from './host-rootfs';
@@ -42,9 +42,9 @@ export class QemuPortLayer implements PortLayer {
     return this.track(request.containerId, vm);
   }
 
-  async adopt(containerId: string, adoptSession: SessionAdopter): Promise<AdoptedVm | null> {
+  async adopt(containerId: string, adoptSession: SessionAdopter): Promise<ContainerVmHandle | null> {
     const adopted = await adoptContainerVm(containerId, this.containerDir(containerId), adoptSession);
-    return adopted && { handle: this.track(containerId, adopted), paused: adopted.paused };
+    return adopted && this.track(containerId, adopted);
   }
 
   releaseAll(): void {
@@ -60,8 +60,12 @@ export class QemuPortLayer implements PortLayer {
     void vm.vm.exited.then(forget);
     return {
       client: vm.client,
-      pause: () => vm.vm.pause(),
-      resume: () => vm.vm.resume(),
+      pause: async () => {
+        await vm.client.request({ op: 'pause' });
+      },
+      resume: async () => {
+        await vm.client.request({ op: 'unpause' });
+      },
       poweredOff: vm.vm.exited.then(() => undefined),
       powerOff: () => vm.stop(),
     };

@@ -94,13 +94,6 @@ export class QemuVm implements RegisteredVm {
     return vm;
   }
 
-  /** Whether the guest's vCPUs are frozen (QMP query-status). */
-  async isPaused(): Promise<boolean> {
-    if (!this.qmp) throw new Error(`VM ${this.name}: QEMU is not running`);
-    const status = (await this.qmp.execute('query-status')) as { status?: string };
-    return status.status === 'paused';
-  }
-
   /** Lets go of the VM without ending it: closes QMP and stops watching, so a later endpoint can adopt it. */
   release(): void {
     this.qmp?.close();
