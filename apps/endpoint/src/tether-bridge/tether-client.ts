@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   decodeControl,
@@ -25,6 +25,7 @@ import {
   type Stats,
   type Welcome,
 } from '@vic/protocol';
+import type { ChannelDialer } from './channel-dialer';
 import { SessionHandle, type SessionStreams } from './session-handle';
 
 /** A request the tether refused, with its reason. */
@@ -36,8 +37,8 @@ export class TetherError extends Error {
 }
 
 export interface TetherClientOptions {
-  /** The unix socket QEMU serves the container's tether port on. */
-  socketPath: string;
+  /** How to reach the VM's tether channel. */
+  channel: ChannelDialer;
   containerId: string;
   token: string;
   /** How long to wait for the tether to answer, boot included. */
@@ -91,7 +92,7 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
   async reconnect(timeoutMs = this.options.connectTimeoutMs ?? 60_000): Promise<Welcome> {
     if (this.socket) throw new Error('already connected');
     const deadline = Date.now() + timeoutMs;
-    const socket = await this.openSocket(deadline);
+    const socket = await this.options.channel.dial(deadline);
     this.socket = socket;
     this.welcome = null;
     this.decoder.reset();
@@ -103,7 +104,7 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
           reject(err as Error);
         }
       });
-      socket.once('close', () => reject(new Error(`tether channel ${this.options.socketPath} closed during handshake`)));
+      socket.once('close', () => reject(new Error(`tether channel ${this.options.channel.description} closed during handshake`)));
     });
     socket.on('close', () => this.onClose(socket));
     socket.on('error', () => {}); // 'close' follows and carries the consequence
@@ -200,22 +201,6 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
 
   powerOff(): Promise<null> {
     return this.request({ op: 'powerOff' });
-  }
-
-  private async openSocket(deadline: number): Promise<Socket> {
-    for (;;) {
-      try {
-        return await new Promise<Socket>((resolve, reject) => {
-          const socket = connect(this.options.socketPath);
-          socket.once('connect', () => resolve(socket));
-          socket.once('error', reject);
-        });
-      } catch (err) {
-        // QEMU creates the socket a moment after it starts.
-        if (Date.now() > deadline) throw new Error(`cannot reach tether channel ${this.options.socketPath}: ${(err as Error).message}`);
-        await sleep(50);
-      }
-    }
   }
 
   private onBytes(bytes: Buffer, welcomed: (w: Welcome) => void, rejected: (e: Error) => void): void {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerConfig, DiskRef } from '@vic/protocol';
+import { unixSocketDialer } from '../../tether-bridge/channel-dialer';
 import { TetherClient, type TetherClientOptions } from '../../tether-bridge/tether-client';
 import type { LayerDisk } from '../port-layer';
 import { extractBootMedia } from './boot-media';
@@ -66,7 +67,7 @@ export async function adoptContainerVm(
   if (!identity) return null;
   const vm = await QemuVm.adopt(containerId, workDir, identity);
   try {
-    const client = await TetherClient.connect({ socketPath: vm.channelPath, containerId, token: identity.token, connectTimeoutMs: ADOPT_TIMEOUT_MS, adoptSession });
+    const client = await TetherClient.connect({ channel: unixSocketDialer(vm.channelPath), containerId, token: identity.token, connectTimeoutMs: ADOPT_TIMEOUT_MS, adoptSession });
     return containerVm(vm, client);
   } catch (err) {
     vm.release();
@@ -102,7 +103,7 @@ export async function startContainerVm(spec: ContainerVmSpec): Promise<Container
   try {
     if (spec.outlive && spec.workDir) await writeVmIdentity(spec.workDir, vm.pid, token);
     const client = await TetherClient.connect({
-      socketPath: vm.channelPath,
+      channel: unixSocketDialer(vm.channelPath),
       containerId: spec.containerId,
       token,
       connectTimeoutMs: spec.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS,
