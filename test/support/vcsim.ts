@@ -29,7 +29,9 @@ export interface VcsimDevice {
   readonly key: number;
   readonly type: string;
   readonly label?: string;
-  readonly backing?: { readonly type: string; readonly [field: string]: unknown };
+  readonly backingType?: string;
+  /** The backing's Go fields, capitalised as govmomi names them (FileName, ServiceURI, ...). */
+  readonly backing?: { readonly [field: string]: unknown };
   readonly [field: string]: unknown;
 }
 export interface VcsimVm {

@@ -44,30 +44,48 @@ export async function waitForProperties(
 ): Promise<PropertyValues> {
   const deadline = Date.now() + options.timeoutMs;
   const collector = (await session.call('CreatePropertyCollector', session.serviceContent.propertyCollector)) as MoRef;
+  let values: PropertyValues;
   try {
-    await session.call('CreateFilter', collector, { spec: objectsFilterSpec([obj], paths), partialUpdates: false });
-    const values: Record<string, unknown> = {};
-    let version = '';
-    for (;;) {
-      const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) {
-        throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${obj.type} ${obj.value} (${paths.join(', ')})`);
-      }
-      const waitSeconds = Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.ceil(remainingMs / 1000)));
-      const update = (await session.call(
-        'WaitForUpdatesEx',
-        collector,
-        { version, options: vimObject('WaitOptions', { maxWaitSeconds: waitSeconds }) },
-        { timeoutMs: waitSeconds * 1000 + 30_000 },
-      )) as UpdateSet | undefined;
-      if (update === undefined) continue;
-      version = update.version;
-      if (!applyUpdate(update, obj, values)) continue;
-      options.onChange?.({ ...values });
-      if (done(values)) return { ...values };
+    values = await watch(session, collector, obj, paths, done, { ...options, deadline });
+  } catch (error) {
+    // The wait's own failure is what the caller needs; a failed clean-up is added to it, not put in its place.
+    await session.call('DestroyPropertyCollector', collector).catch((cleanup: unknown) => {
+      throw new AggregateError([error, cleanup], `${(error as Error).message} (and destroying its PropertyCollector failed)`);
+    });
+    throw error;
+  }
+  await session.call('DestroyPropertyCollector', collector);
+  return values;
+}
+
+async function watch(
+  session: VimSession,
+  collector: MoRef,
+  obj: MoRef,
+  paths: readonly string[],
+  done: (values: PropertyValues) => boolean,
+  options: { readonly timeoutMs: number; readonly deadline: number; readonly onChange?: (values: PropertyValues) => void },
+): Promise<PropertyValues> {
+  await session.call('CreateFilter', collector, { spec: objectsFilterSpec([obj], paths), partialUpdates: false });
+  const values: Record<string, unknown> = {};
+  let version = '';
+  for (;;) {
+    const remainingMs = options.deadline - Date.now();
+    if (remainingMs <= 0) {
+      throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${obj.type} ${obj.value} (${paths.join(', ')})`);
     }
-  } finally {
-    await session.call('DestroyPropertyCollector', collector);
+    const waitSeconds = Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.ceil(remainingMs / 1000)));
+    const update = (await session.call(
+      'WaitForUpdatesEx',
+      collector,
+      { version, options: vimObject('WaitOptions', { maxWaitSeconds: waitSeconds }) },
+      { timeoutMs: waitSeconds * 1000 + 30_000 },
+    )) as UpdateSet | undefined;
+    if (update === undefined) continue;
+    version = update.version;
+    if (!applyUpdate(update, obj, values)) continue;
+    options.onChange?.({ ...values });
+    if (done(values)) return { ...values };
   }
 }
 

@@ -17,11 +17,10 @@ const NUMBER_TYPES = new Set(['int', 'long', 'short', 'byte', 'float', 'double']
 export function fromSoapValue(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(fromSoapValue);
   if (typeof node !== 'object' || node === null || node instanceof Date) return node;
-  if (isSoapMoRef(node) && xsiTypeOf(node) === undefined) return fromSoapMoRef(node);
   const type = xsiTypeOf(node);
+  if (isSoapMoRef(node) && (type === undefined || type === 'ManagedObjectReference')) return fromSoapMoRef(node);
   const record = node as Record<string, unknown>;
   if (type !== undefined && '$value' in record && !type.startsWith('ArrayOf')) return builtin(type, record.$value);
-  if (type === 'ManagedObjectReference' || (type === undefined && isSoapMoRef(node))) return fromSoapMoRef(node);
   const fields = Object.entries(record).filter(([key]) => key !== 'attributes');
   if (type?.startsWith('ArrayOf')) return fields.flatMap(([, value]) => asArray(value).map(fromSoapValue));
   const data: Record<string, unknown> = type === undefined ? {} : { _type: type };
