@@ -1,6 +1,14 @@
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UntrustedCertificateError, VimFault, VimSession, type CertificatePolicy } from '../packages/vsphere/src/index';
+import {
+  requireByInventoryPath,
+  UntrustedCertificateError,
+  VimFault,
+  VimSession,
+  waitForProperties,
+  WaitTimeoutError,
+  type CertificatePolicy,
+} from '../packages/vsphere/src/index';
 import { startVcsim, type Vcsim } from './support/vcsim';
 
 let vcsim: Vcsim;
@@ -103,5 +111,52 @@ describe('vSphere session', () => {
     ]);
     await session.logout();
     await watcher.logout();
+  });
+
+  it('shares one new login among concurrent calls that all found the session gone', async () => {
+    const session = await login(insecure);
+    const admin = await login(insecure);
+    const key = session.http.cookie!.split('=')[1]!;
+    await admin.call('TerminateSession', admin.serviceContent.sessionManager, { sessionId: [key] });
+    await admin.logout();
+    const loginsBefore = (await vcsim.calls()).filter((call) => call.method === 'Login').length;
+
+    const now = { type: 'ServiceInstance', value: 'ServiceInstance' };
+    const times = await Promise.all([1, 2, 3].map(() => session.call('CurrentTime', now)));
+    expect(times.every((time) => time instanceof Date)).toBe(true);
+    const loginsAfter = (await vcsim.calls()).filter((call) => call.method === 'Login').length;
+    expect(loginsAfter - loginsBefore).toBe(1);
+    await session.logout();
+  });
+
+  it('keeps an idle session alive with CurrentTime', async () => {
+    const session = await VimSession.login({
+      url: vcsim.url,
+      username: vcsim.username,
+      password: vcsim.password,
+      certificate: insecure,
+      keepAliveMs: 100,
+    });
+    const key = session.http.cookie!.split('=')[1]!;
+    const pings = async (): Promise<number> =>
+      (await vcsim.calls()).filter((call) => call.method === 'CurrentTime' && call.session === key).length;
+    await expect.poll(pings, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await session.logout();
+    const afterLogout = await pings();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await pings()).toBe(afterLogout);
+  });
+
+  it('bounds a property wait with a timeout', async () => {
+    const session = await login(insecure);
+    const host = await requireByInventoryPath(session, 'DC0/host/DC0_C0/DC0_C0_H0', 'host');
+    const error = await waitForProperties(session, host, ['name'], (values) => values.name === 'never', { timeoutMs: 1_500 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as Error).message).toMatch(/timed out after 1500 ms waiting for HostSystem .* \(name\)/);
+    // The watcher's private PropertyCollector is destroyed even when the wait fails.
+    expect((await vcsim.calls()).filter((call) => call.method === 'DestroyPropertyCollector').at(-1)?.status).toBe(200);
+    await session.logout();
   });
 });

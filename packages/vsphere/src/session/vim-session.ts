@@ -78,11 +78,16 @@ export class VimSession {
     if (this.closed) throw new Error(`vSphere session to ${this.endpoint} is logged out`);
     const send = async (): Promise<unknown> =>
       (await this.connection.call(method, { _this: toSoapMoRef(_this), ...args }, options)).returnval;
+    await this.relogin;
+    const cookie = this.connection.sessionCookie;
     try {
       return await send();
     } catch (error) {
       if (!(error instanceof VimFault) || error.faultName !== 'NotAuthenticated') throw error;
-      await this.reauthenticate();
+      // Only the first call to find the session gone logs in; calls sent with the same dead cookie that
+      // answer later retry with the new one.
+      if (this.connection.sessionCookie === cookie) await this.reauthenticate();
+      else await this.relogin;
       return send();
     }
   }
