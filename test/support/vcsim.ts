@@ -59,12 +59,16 @@ export interface VcsimCall {
   readonly request: string;
 }
 
-/** Starts a vcsim on a free port with the default inventory (DC0, cluster DC0_C0, LocalDS_0, VM Network). */
-export async function startVcsim(): Promise<Vcsim> {
+/**
+ * Starts a vcsim on a free port. The default inventory is a vCenter with DC0, cluster DC0_C0, host
+ * DC0_H0, LocalDS_0, "VM Network" and DC0_DVPG0; `flags` replaces it (e.g. ['-esx'] for an ESXi host).
+ */
+export async function startVcsim(flags?: readonly string[]): Promise<Vcsim> {
   await run('bash', [`${scripts}install-vcsim.sh`], { timeout: 300_000 });
-  const { stdout } = await run('bash', [`${scripts}start-vcsim.sh`, '0'], { timeout: 60_000 });
-  const env = Object.fromEntries(stdout.split('\n').filter(Boolean).map((line) => line.split(/=(.*)/s).slice(0, 2)));
-  const withCredentials = new URL(env.VCSIM_URL!);
+  const env = flags === undefined ? process.env : { ...process.env, VCSIM_FLAGS: flags.join(' ') };
+  const { stdout } = await run('bash', [`${scripts}start-vcsim.sh`, '0'], { timeout: 60_000, env });
+  const printed = Object.fromEntries(stdout.split('\n').filter(Boolean).map((line) => line.split(/=(.*)/s).slice(0, 2)));
+  const withCredentials = new URL(printed.VCSIM_URL!);
   const port = Number(withCredentials.port);
   const url = `https://${withCredentials.host}/sdk`;
   const getJson = (path: string): Promise<unknown> => fetchJson(new URL(path, url));

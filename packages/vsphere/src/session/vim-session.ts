@@ -70,25 +70,25 @@ export class VimSession {
 
   /** Calls a vim25 method with `_this`, returning its decoded `returnval`. */
   async call(method: VimMethod, _this: MoRef, args: object = {}, options: CallOptions = {}): Promise<unknown> {
-    return fromSoapValue(await this.callRaw(method, _this, args, options));
+    return fromSoapValue(await this.send(method, _this, args, options));
   }
 
-  /** Like `call`, but returns node-soap's parse of `returnval` (typed by the WSDL's declared types). */
-  async callRaw(method: VimMethod, _this: MoRef, args: object = {}, options: CallOptions = {}): Promise<unknown> {
+  /** node-soap's parse of `returnval`, after one re-login if the session was gone. */
+  private async send(method: VimMethod, _this: MoRef, args: object, options: CallOptions): Promise<unknown> {
     if (this.closed) throw new Error(`vSphere session to ${this.endpoint} is logged out`);
-    const send = async (): Promise<unknown> =>
+    const attempt = async (): Promise<unknown> =>
       (await this.connection.call(method, { _this: toSoapMoRef(_this), ...args }, options)).returnval;
     await this.relogin;
     const cookie = this.connection.sessionCookie;
     try {
-      return await send();
+      return await attempt();
     } catch (error) {
       if (!(error instanceof VimFault) || error.faultName !== 'NotAuthenticated') throw error;
       // Only the first call to find the session gone logs in; calls sent with the same dead cookie that
       // answer later retry with the new one.
       if (this.connection.sessionCookie === cookie) await this.reauthenticate();
       else await this.relogin;
-      return send();
+      return attempt();
     }
   }
 

@@ -30,11 +30,20 @@ const DEFAULT_TIMEOUT_MS = 60_000;
  * policy (login, re-login) lives in session/.
  */
 export class VimConnection {
+  /** Set-Cookie headers of calls in flight, by node-soap exchange id (one 'response' listener for all). */
+  private readonly setCookies = new Map<string, string[]>();
+
   private constructor(
     private readonly client: soap.Client,
     readonly endpoint: string,
     readonly agent: Agent,
-  ) {}
+  ) {
+    client.on('response', (_body: unknown, response: { headers?: Record<string, unknown> } | undefined, eid: string) => {
+      if (!this.setCookies.has(eid)) return;
+      const header = response?.headers?.['set-cookie'];
+      this.setCookies.set(eid, Array.isArray(header) ? header.map(String) : header === undefined ? [] : [String(header)]);
+    });
+  }
 
   static async open(endpoint: string, agent: Agent): Promise<VimConnection> {
     const client = await soap.createClientAsync(renderVim25Wsdl(), { endpoint });
@@ -57,24 +66,18 @@ export class VimConnection {
     if (invoke === undefined) throw new TypeError(`the vim25 WSDL has no operation ${method}`);
     // The exchange id pairs this call with its raw response, whose Set-Cookie only Login sends.
     const exchangeId = randomUUID();
-    let setCookie: string[] = [];
-    const onResponse = (_body: unknown, response: { headers?: Record<string, unknown> } | undefined, eid: string): void => {
-      if (eid !== exchangeId) return;
-      const header = response?.headers?.['set-cookie'];
-      setCookie = Array.isArray(header) ? header.map(String) : header === undefined ? [] : [String(header)];
-    };
-    this.client.on('response', onResponse);
+    this.setCookies.set(exchangeId, []);
     try {
       const [result] = await invoke.call(this.client, args, {
         httpsAgent: this.agent,
         timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         exchangeId,
       });
-      return { returnval: result?.returnval, setCookie };
+      return { returnval: result?.returnval, setCookie: this.setCookies.get(exchangeId) ?? [] };
     } catch (error) {
       throw vimFaultFromSoapError(error) ?? untrustedCertificate(error) ?? new VimRequestError(method, this.endpoint, error);
     } finally {
-      this.client.removeListener('response', onResponse);
+      this.setCookies.delete(exchangeId);
     }
   }
 }
