@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -82,6 +83,9 @@ export async function startVcsim(flags?: readonly string[]): Promise<Vcsim> {
     calls: () => getJson('/vcsim/calls') as Promise<VcsimCall[]>,
     stop: async () => {
       await run('bash', [`${scripts}start-vcsim.sh`, '--stop', String(port)], { timeout: 30_000 });
+      // Its log and call log, and the pid file start-vcsim.sh keeps under the real port.
+      await rm(printed.VCSIM_DIR!, { recursive: true, force: true });
+      await rm(`/tmp/vcsim-${port}`, { recursive: true, force: true });
     },
   };
 }
