@@ -9,6 +9,7 @@ import {
   deviceConfigSpec,
   disk,
   networkSerialPort,
+  nicBackingFor,
   powerOffVm,
   powerOnVm,
   pvscsiController,
@@ -147,6 +148,26 @@ describe('vSphere virtual machines', () => {
     await destroyVm(session, vm);
     const again = await destroyVm(session, vm).catch((e: unknown) => e);
     expect(again).toMatchObject({ faultName: 'ManagedObjectNotFound' });
+  });
+
+  it('connects NICs to a standard and a distributed portgroup', async () => {
+    const dvpg = await requireByInventoryPath(session, 'DC0/network/DC0_DVPG0', 'network');
+    const vm = await createVm(session, { folder, pool }, {
+      name: 'two-nics',
+      guestId: 'otherGuest64',
+      vmPathName: '[LocalDS_0]',
+      memoryMB: 64,
+      deviceChange: [
+        deviceConfigSpec('add', vmxnet3({ key: -1, backing: await nicBackingFor(session, network) })),
+        deviceConfigSpec('add', vmxnet3({ key: -2, backing: await nicBackingFor(session, dvpg), macAddress: '00:50:56:aa:bb:cc' })),
+      ],
+    });
+    const nics = ((await vmInInventory(vm)).devices ?? []).filter((device) => device.type === 'VirtualVmxnet3');
+    expect(nics.map((nic) => nic.backingType)).toEqual(['VirtualEthernetCardNetworkBackingInfo', 'VirtualEthernetCardDistributedVirtualPortBackingInfo']);
+    expect(nics[0]!.backing).toMatchObject({ DeviceName: 'VM Network' });
+    expect(nics[1]!.backing).toMatchObject({ Port: expect.objectContaining({ PortgroupKey: dvpg.value }) });
+    await destroyVm(session, vm);
+    await expect(nicBackingFor(session, folder)).rejects.toThrow('a NIC cannot be connected to a Folder');
   });
 
   it('creates a VM inside a vApp', async () => {

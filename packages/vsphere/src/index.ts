@@ -29,6 +29,7 @@ export { deviceConfigSpec, type DeviceOperation } from './vm/devices/device-conf
 export { cdrom, IDE0_KEY, type CdromDevice } from './vm/devices/cdrom.js';
 export { disk, type DiskDevice, type DiskMode } from './vm/devices/disk.js';
 export { vmxnet3, type NicDevice, type NicBacking } from './vm/devices/nic.js';
+export { nicBackingFor } from './vm/devices/nic-backing.js';
 export { networkSerialPort, type SerialPortDevice } from './vm/devices/serial-port.js';
 export { pvscsiController } from './vm/devices/scsi-controller.js';
 
