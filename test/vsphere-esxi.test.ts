@@ -20,7 +20,7 @@ let vcsim: Vcsim;
 let session: VimSession;
 
 beforeAll(async () => {
-  vcsim = await startVcsim(['-esx', '-vm', '0']);
+  vcsim = await startVcsim({ inventory: ['-esx', '-vm', '0'] });
   session = await VimSession.login({ url: vcsim.url, username: vcsim.username, password: vcsim.password, certificate: { kind: 'insecure' } });
 });
 afterAll(async () => {

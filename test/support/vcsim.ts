@@ -60,14 +60,22 @@ export interface VcsimCall {
   readonly request: string;
 }
 
+export interface VcsimOptions {
+  /** Replaces the default inventory flags, e.g. ['-esx'] for an ESXi host. */
+  readonly inventory?: readonly string[];
+  /** Added to them, e.g. ['-method-delay', 'WaitForUpdatesEx:5000']. */
+  readonly extra?: readonly string[];
+}
+
 /**
  * Starts a vcsim on a free port. The default inventory is a vCenter with DC0, cluster DC0_C0, host
- * DC0_H0, LocalDS_0, "VM Network" and DC0_DVPG0; `flags` replaces it (e.g. ['-esx'] for an ESXi host).
+ * DC0_H0, LocalDS_0, "VM Network" and DC0_DVPG0.
  */
-export async function startVcsim(flags?: readonly string[]): Promise<Vcsim> {
+export async function startVcsim(options: VcsimOptions = {}): Promise<Vcsim> {
   await run('bash', [`${scripts}install-vcsim.sh`], { timeout: 300_000 });
-  const env = flags === undefined ? process.env : { ...process.env, VCSIM_FLAGS: flags.join(' ') };
-  const { stdout } = await run('bash', [`${scripts}start-vcsim.sh`, '0'], { timeout: 60_000, env });
+  const env = options.inventory === undefined ? process.env : { ...process.env, VCSIM_FLAGS: options.inventory.join(' ') };
+  const args = [`${scripts}start-vcsim.sh`, '0', ...(options.extra === undefined ? [] : ['--', ...options.extra])];
+  const { stdout } = await run('bash', args, { timeout: 60_000, env });
   const printed = Object.fromEntries(stdout.split('\n').filter(Boolean).map((line) => line.split(/=(.*)/s).slice(0, 2)));
   const withCredentials = new URL(printed.VCSIM_URL!);
   const port = Number(withCredentials.port);

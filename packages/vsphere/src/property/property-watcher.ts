@@ -1,6 +1,7 @@
 import type { VimSession } from '../session/vim-session.js';
 import { asArray } from '../soap/any-value.js';
 import { sameMoRef, type MoRef } from '../soap/moref.js';
+import { VimRequestError } from '../soap/vim-request-error.js';
 import { vimObject } from '../soap/xsi.js';
 import { objectsFilterSpec } from './filter-spec.js';
 
@@ -27,13 +28,16 @@ interface PropertyChange {
   readonly val?: unknown;
 }
 
-/** How long one WaitForUpdatesEx may block on the server; the overall deadline is checked between calls. */
+/** How long one WaitForUpdatesEx may block on the server. */
 const MAX_WAIT_SECONDS = 10;
+/** Time a server gets past the deadline to answer a wait that ends exactly at it. */
+const GRACE_MS = 2_000;
 
 /**
  * Waits with PropertyCollector.WaitForUpdatesEx until `done` holds for an object's properties, calling
  * `onChange` with each new state. It uses a private PropertyCollector (CreatePropertyCollector), so
- * concurrent watchers never steal each other's updates, and destroys it at the end.
+ * concurrent watchers never steal each other's updates, and destroys it at the end. Every call made
+ * for the wait is bounded by what is left of `timeoutMs`.
  */
 export async function waitForProperties(
   session: VimSession,
@@ -42,11 +46,13 @@ export async function waitForProperties(
   done: (values: PropertyValues) => boolean,
   options: { readonly timeoutMs: number; readonly onChange?: (values: PropertyValues) => void },
 ): Promise<PropertyValues> {
-  const deadline = Date.now() + options.timeoutMs;
-  const collector = (await session.call('CreatePropertyCollector', session.serviceContent.propertyCollector)) as MoRef;
+  const wait = new Deadline(options.timeoutMs, `${obj.type} ${obj.value} (${paths.join(', ')})`);
+  const collector = (await wait.bound(() =>
+    session.call('CreatePropertyCollector', session.serviceContent.propertyCollector, {}, { timeoutMs: wait.callTimeoutMs() }),
+  )) as MoRef;
   let values: PropertyValues;
   try {
-    values = await watch(session, collector, obj, paths, done, { ...options, deadline });
+    values = await watch(session, collector, obj, paths, done, wait, options.onChange);
   } catch (error) {
     // The wait's own failure is what the caller needs; a failed clean-up is added to it, not put in its place.
     await session.call('DestroyPropertyCollector', collector).catch((cleanup: unknown) => {
@@ -64,28 +70,65 @@ async function watch(
   obj: MoRef,
   paths: readonly string[],
   done: (values: PropertyValues) => boolean,
-  options: { readonly timeoutMs: number; readonly deadline: number; readonly onChange?: (values: PropertyValues) => void },
+  wait: Deadline,
+  onChange: ((values: PropertyValues) => void) | undefined,
 ): Promise<PropertyValues> {
-  await session.call('CreateFilter', collector, { spec: objectsFilterSpec([obj], paths), partialUpdates: false });
+  await wait.bound(() =>
+    session.call('CreateFilter', collector, { spec: objectsFilterSpec([obj], paths), partialUpdates: false }, { timeoutMs: wait.callTimeoutMs() }),
+  );
   const values: Record<string, unknown> = {};
   let version = '';
   for (;;) {
-    const remainingMs = options.deadline - Date.now();
-    if (remainingMs <= 0) {
-      throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${obj.type} ${obj.value} (${paths.join(', ')})`);
-    }
-    const waitSeconds = Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.ceil(remainingMs / 1000)));
-    const update = (await session.call(
-      'WaitForUpdatesEx',
-      collector,
-      { version, options: vimObject('WaitOptions', { maxWaitSeconds: waitSeconds }) },
-      { timeoutMs: waitSeconds * 1000 + 30_000 },
+    const waitSeconds = Math.max(1, Math.min(MAX_WAIT_SECONDS, Math.ceil(wait.remainingMs() / 1000)));
+    const update = (await wait.bound(() =>
+      session.call(
+        'WaitForUpdatesEx',
+        collector,
+        { version, options: vimObject('WaitOptions', { maxWaitSeconds: waitSeconds }) },
+        { timeoutMs: wait.callTimeoutMs() },
+      ),
     )) as UpdateSet | undefined;
-    if (update === undefined) continue;
-    version = update.version;
-    if (!applyUpdate(update, obj, values)) continue;
-    options.onChange?.({ ...values });
-    if (done(values)) return { ...values };
+    if (update !== undefined) {
+      version = update.version;
+      if (applyUpdate(update, obj, values)) {
+        onChange?.({ ...values });
+        if (done(values)) return { ...values };
+      }
+    }
+  }
+}
+
+/** The time left for one wait; turns a call cut off by it into a WaitTimeoutError. */
+class Deadline {
+  private readonly at: number;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly what: string,
+  ) {
+    this.at = Date.now() + timeoutMs;
+  }
+
+  remainingMs(): number {
+    return this.at - Date.now();
+  }
+
+  callTimeoutMs(): number {
+    return Math.max(1, this.remainingMs()) + GRACE_MS;
+  }
+
+  async bound<T>(call: () => Promise<T>): Promise<T> {
+    if (this.remainingMs() <= 0) throw this.expired();
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof VimRequestError && this.remainingMs() <= 0) throw this.expired();
+      throw error;
+    }
+  }
+
+  private expired(): WaitTimeoutError {
+    return new WaitTimeoutError(`timed out after ${this.timeoutMs} ms waiting for ${this.what}`);
   }
 }
 
