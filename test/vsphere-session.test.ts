@@ -2,6 +2,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   requireByInventoryPath,
+  SERVICE_INSTANCE,
   UntrustedCertificateError,
   VimFault,
   VimSession,
@@ -44,14 +45,14 @@ describe('vSphere session', () => {
     const session = await login(insecure);
     expect(session.serviceContent.about.apiType).toBe('VirtualCenter');
     expect(session.http.cookie).toMatch(/^vmware_soap_session=.+/);
-    await session.call('CurrentTime', { type: 'ServiceInstance', value: 'ServiceInstance' });
+    await session.call('CurrentTime', SERVICE_INSTANCE);
     await session.logout();
 
     const calls = await vcsim.calls();
     const current = calls.filter((call) => call.method === 'CurrentTime');
     expect(current.at(-1)?.status).toBe(200);
     expect(calls.at(-1)).toMatchObject({ method: 'Logout', status: 200 });
-    await expect(session.call('CurrentTime', { type: 'ServiceInstance', value: 'ServiceInstance' })).rejects.toThrow(/logged out/);
+    await expect(session.call('CurrentTime', SERVICE_INSTANCE)).rejects.toThrow(/logged out/);
   });
 
   it('refuses a wrong password with the InvalidLogin fault', async () => {
@@ -100,7 +101,7 @@ describe('vSphere session', () => {
     const key = firstCookie!.split('=')[1]!;
     await watcher.call('TerminateSession', watcher.serviceContent.sessionManager, { sessionId: [key] });
 
-    await session.call('CurrentTime', { type: 'ServiceInstance', value: 'ServiceInstance' });
+    await session.call('CurrentTime', SERVICE_INSTANCE);
     expect(session.http.cookie).not.toBe(firstCookie);
 
     const calls = (await vcsim.calls()).filter((call) => call.method === 'CurrentTime' || call.method === 'Login');
@@ -121,8 +122,7 @@ describe('vSphere session', () => {
     await admin.logout();
     const loginsBefore = (await vcsim.calls()).filter((call) => call.method === 'Login').length;
 
-    const now = { type: 'ServiceInstance', value: 'ServiceInstance' };
-    const times = await Promise.all([1, 2, 3].map(() => session.call('CurrentTime', now)));
+    const times = await Promise.all([1, 2, 3].map(() => session.call('CurrentTime', SERVICE_INSTANCE)));
     expect(times.every((time) => time instanceof Date)).toBe(true);
     const loginsAfter = (await vcsim.calls()).filter((call) => call.method === 'Login').length;
     expect(loginsAfter - loginsBefore).toBe(1);

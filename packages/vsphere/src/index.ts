@@ -6,7 +6,7 @@ export { VimRequestError } from './soap/vim-request-error.js';
 export type { VimData } from './soap/any-value.js';
 
 export { VimSession, type SessionOptions } from './session/vim-session.js';
-export type { ServiceContent, AboutInfo } from './session/service-content.js';
+export { SERVICE_INSTANCE, type ServiceContent, type AboutInfo } from './session/service-content.js';
 export { normalizeThumbprint, type CertificatePolicy } from './session/certificate-policy.js';
 export { UntrustedCertificateError } from './session/untrusted-certificate-error.js';
 

@@ -1,6 +1,9 @@
 import { fromSoapValue } from '../soap/any-value.js';
 import type { MoRef } from '../soap/moref.js';
 
+/** The root object of every vSphere API: RetrieveServiceContent and CurrentTime are its methods. */
+export const SERVICE_INSTANCE: MoRef = { type: 'ServiceInstance', value: 'ServiceInstance' };
+
 /** The managers this client uses, from ServiceInstance.RetrieveServiceContent. */
 export interface ServiceContent {
   readonly rootFolder: MoRef;

@@ -3,7 +3,7 @@ import { toSoapMoRef, type MoRef } from '../soap/moref.js';
 import { VimConnection, type CallOptions, type VimMethod } from '../soap/vim-connection.js';
 import { VimFault } from '../soap/vim-fault.js';
 import type { CertificatePolicy } from './certificate-policy.js';
-import { serviceContentFromSoap, type ServiceContent } from './service-content.js';
+import { SERVICE_INSTANCE, serviceContentFromSoap, type ServiceContent } from './service-content.js';
 import { VerifyingAgent } from './verifying-agent.js';
 
 export interface SessionOptions {
@@ -43,7 +43,7 @@ export class VimSession {
     try {
       const connection = await VimConnection.open(options.url, agent);
       const { returnval } = await connection.call('RetrieveServiceContent', {
-        _this: toSoapMoRef({ type: 'ServiceInstance', value: 'ServiceInstance' }),
+        _this: toSoapMoRef(SERVICE_INSTANCE),
       });
       const session = new VimSession(connection, options, serviceContentFromSoap(returnval));
       try {
@@ -127,7 +127,7 @@ export class VimSession {
   }
 
   private ping(): void {
-    this.call('CurrentTime', { type: 'ServiceInstance', value: 'ServiceInstance' }, {}, { timeoutMs: 30_000 }).catch(
+    this.call('CurrentTime', SERVICE_INSTANCE, {}, { timeoutMs: 30_000 }).catch(
       (error: unknown) => {
         // The next real call re-logs in or reports the failure; a failed ping only means this tick was lost.
         process.emitWarning(`vSphere keep-alive to ${this.endpoint} failed: ${String(error)}`);
