@@ -8,6 +8,7 @@ import {
   destroyEntity,
   deviceConfigSpec,
   disk,
+  listPoolVms,
   networkSerialPort,
   nicBackingFor,
   powerOffVm,
@@ -174,6 +175,7 @@ describe('vSphere virtual machines', () => {
     const vapp = await createVApp(session, pool, 'vch', { vmFolder: folder });
     const vm = await createVm(session, { folder, pool: vapp }, { name: 'in-vapp', guestId: 'otherGuest64', vmPathName: '[LocalDS_0]', memoryMB: 64 });
     expect((await vmInInventory(vm)).resourcePool).toEqual(vapp);
+    expect(await listPoolVms(session, vapp)).toEqual([{ ref: vm, name: 'in-vapp', powerState: 'poweredOff' }]);
     expect((await vcsim.calls()).some((call) => call.method === 'CreateChildVM_Task')).toBe(true);
     await destroyVm(session, vm);
     await destroyEntity(session, vapp);

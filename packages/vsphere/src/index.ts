@@ -22,6 +22,7 @@ export type { TaskInfo, TaskState } from './tasks/task-info.js';
 
 export type { ResourceAllocation, ResourceConfig, Shares } from './compute/resource-allocation.js';
 export { createResourcePool, createVApp, updateResourceConfig, readResourceConfig, type PoolAllocation } from './compute/resource-pools.js';
+export { listPoolVms, type PoolVm } from './compute/pool-vms.js';
 
 export { createVm, reconfigureVm, powerOnVm, powerOffVm, destroyVm, readVm, type PowerState, type VmState } from './vm/virtual-machines.js';
 export { vmConfigSpec, type VmConfig } from './vm/vm-config-spec.js';
