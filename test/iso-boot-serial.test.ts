@@ -13,8 +13,8 @@ import { busyboxRootfsImage, writableLayerImage } from './support/test-rootfs';
 
 /*
  * A container VM run the way vSphere runs one (see support/esx-host/iso-vm.ts): the unchanged ISO
- * boots from a CD-ROM, the tether finds its identity in guestinfo, and its channel is a serial
- * port that dials the endpoint's listener. Everything but the ESX host is real: QEMU stands in
+ * boots from a CD-ROM, the tether finds its identity in guestinfo, its disks on a PVSCSI
+ * controller by slot, and its channel is a serial port that dials the endpoint's listener. Everything but the ESX host is real: QEMU stands in
  * for it, with the guestinfo handed over as fw_cfg.
  */
 
@@ -36,8 +36,8 @@ beforeAll(async () => {
     guestInfo: { [GUESTINFO_KEYS.containerId]: containerId, [GUESTINFO_KEYS.token]: token, [GUESTINFO_KEYS.channelDevice]: ISO_VM_CHANNEL_DEVICE },
     serialUri: { host: '127.0.0.1', port: listener.port },
     disks: [
-      { path: busyboxRootfsImage(), serial: 'layer0', readOnly: true },
-      { path: writableLayerImage(work), serial: 'rw', readOnly: false },
+      { path: busyboxRootfsImage(), unit: 0, format: 'raw', readOnly: true },
+      { path: writableLayerImage(work), unit: 1, format: 'raw', readOnly: false },
     ],
   });
   try {
@@ -45,7 +45,7 @@ beforeAll(async () => {
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- console ---\n${readFileSync(vm.consoleLog, 'utf8').slice(-3000)}`);
   }
-  await client.configure({ hostname: containerId, rootfs: { layers: [{ serial: 'layer0', fstype: 'ext4' }], writable: { serial: 'rw', fstype: 'ext4' } } });
+  await client.configure({ hostname: containerId, rootfs: { layers: [{ serial: 'scsi0:0', fstype: 'ext4' }], writable: { serial: 'scsi0:1', fstype: 'ext4' } } });
 }, 180_000);
 
 afterAll(async () => {

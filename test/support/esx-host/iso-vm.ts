@@ -21,8 +21,8 @@ export interface IsoVmSpec {
   guestInfo: Record<string, string>;
   /** Where the VM's network serial port dials (the endpoint's channel listener). */
   serialUri: { host: string; port: number };
-  /** virtio-blk disks, found in the guest by serial. */
-  disks: { path: string; serial: string; readOnly: boolean }[];
+  /** Disks on one PVSCSI controller, as vSphere attaches them: the guest finds each by its slot ("scsi0:<unit>"). */
+  disks: { path: string; unit: number; format: 'raw' | 'vmdk'; readOnly: boolean }[];
   memoryMiB?: number;
 }
 
@@ -49,9 +49,10 @@ export function bootIsoVm(spec: IsoVmSpec): IsoVm {
     // reconnect: like a network serial port, it dials again when the endpoint goes away.
     '-chardev', `socket,id=vic,host=${spec.serialUri.host},port=${spec.serialUri.port},reconnect=1`, '-serial', 'chardev:vic',
     '-fw_cfg', `name=${FW_CFG_GUESTINFO},file=${guestInfoFile}`,
+    ...(spec.disks.length > 0 ? ['-device', 'pvscsi,id=pvscsi0'] : []),
     ...spec.disks.flatMap((disk, i) => [
-      '-drive', `if=none,id=disk${i},file=${disk.path},format=raw,readonly=${disk.readOnly ? 'on' : 'off'}`,
-      '-device', `virtio-blk-pci,drive=disk${i},serial=${disk.serial}`,
+      '-drive', `if=none,id=disk${i},file=${disk.path},format=${disk.format},readonly=${disk.readOnly ? 'on' : 'off'}`,
+      '-device', `scsi-hd,bus=pvscsi0.0,scsi-id=${disk.unit},lun=0,drive=disk${i}`,
     ]),
   ];
   const process = QemuProcess.spawn(args);
