@@ -8,7 +8,7 @@ import { ChannelListener } from '../apps/endpoint/src/tether-bridge/channel-dial
 import { TetherClient } from '../apps/endpoint/src/tether-bridge/tether-client';
 import { ensureBootstrapIso } from './support/bootstrap-iso';
 import { readAll, sha256Of } from './support/container-vm';
-import { bootIsoVm, ISO_VM_CHANNEL_DEVICE, type IsoVm } from './support/esx-host/iso-vm';
+import { bootIsoVm, type IsoVm } from './support/esx-host/iso-vm';
 import { busyboxRootfsImage, writableLayerImage } from './support/test-rootfs';
 
 /*
@@ -33,8 +33,11 @@ beforeAll(async () => {
     name: containerId,
     iso,
     workDir: work,
-    guestInfo: { [GUESTINFO_KEYS.containerId]: containerId, [GUESTINFO_KEYS.token]: token, [GUESTINFO_KEYS.channelDevice]: ISO_VM_CHANNEL_DEVICE },
-    serialUri: { host: '127.0.0.1', port: listener.port },
+    guestInfo: { [GUESTINFO_KEYS.containerId]: containerId, [GUESTINFO_KEYS.token]: token, [GUESTINFO_KEYS.channelDevice]: '/dev/ttyS1' },
+    serialPorts: [
+      { kind: 'file', path: join(work, 'console.log') },
+      { kind: 'tcp', host: '127.0.0.1', port: listener.port },
+    ],
     disks: [
       { path: busyboxRootfsImage(), unit: 0, format: 'raw', readOnly: true },
       { path: writableLayerImage(work), unit: 1, format: 'raw', readOnly: false },
@@ -43,7 +46,7 @@ beforeAll(async () => {
   try {
     client = await TetherClient.connect({ channel: listener, containerId, token, connectTimeoutMs: 90_000 });
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- console ---\n${readFileSync(vm.consoleLog, 'utf8').slice(-3000)}`);
+    throw new Error(`${(err as Error).message}\n--- console ---\n${readFileSync(join(work, 'console.log'), 'utf8').slice(-3000)}`);
   }
   await client.configure({ hostname: containerId, rootfs: { layers: [{ serial: 'scsi0:0', fstype: 'ext4' }], writable: { serial: 'scsi0:1', fstype: 'ext4' } } });
 }, 180_000);

@@ -7,7 +7,10 @@ import { ContainerStore } from './containers/container-store';
 import { EventLog } from './events/event-log';
 import { ExecRuntime } from './exec/exec-runtime';
 import { ExecStore } from './exec/exec-store';
+import type { PortLayer } from './portlayer/port-layer';
 import { QemuPortLayer } from './portlayer/qemu/qemu-port-layer';
+import { VspherePortLayer } from './portlayer/vsphere/vsphere-port-layer';
+import type { VsphereTarget } from './portlayer/vsphere/vsphere-target';
 
 export interface VchEndpointOptions {
   /** The VCH's name, shown by `docker info`. */
@@ -28,6 +31,8 @@ export interface VchEndpointOptions {
    * next endpoint over the same state takes them over. Off, closing powers them off.
    */
   liveRestore?: boolean;
+  /** Run container VMs in vSphere instead of as local QEMU processes. */
+  vsphere?: VsphereTarget;
 }
 
 export interface VchEndpoint {
@@ -44,7 +49,9 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
   const registry = new RegistryClient(registryOptions);
   const images = await ImageStore.open(join(options.stateDir, 'images'));
   const containers = await ContainerStore.open(join(options.stateDir, 'containers'));
-  const portLayer = new QemuPortLayer({ iso: options.iso, workRoot: join(options.stateDir, 'vms'), vmsOutliveEndpoint: options.liveRestore === true });
+  const portLayer: PortLayer = options.vsphere
+    ? await VspherePortLayer.open({ target: options.vsphere, iso: options.iso })
+    : new QemuPortLayer({ iso: options.iso, workRoot: join(options.stateDir, 'vms'), vmsOutliveEndpoint: options.liveRestore === true });
   const events = new EventLog();
   const execStore = await ExecStore.open(join(options.stateDir, 'execs'));
   const runtime = await ContainerRuntime.open({

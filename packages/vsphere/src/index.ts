@@ -32,6 +32,7 @@ export { disk, type DiskDevice, type DiskMode } from './vm/devices/disk.js';
 export { vmxnet3, type NicDevice, type NicBacking } from './vm/devices/nic.js';
 export { nicBackingFor } from './vm/devices/nic-backing.js';
 export { networkSerialPort, type SerialPortDevice } from './vm/devices/serial-port.js';
+export { fileSerialPort, type FileSerialPortDevice } from './vm/devices/file-serial-port.js';
 export { pvscsiController } from './vm/devices/scsi-controller.js';
 
 export { datastorePath, parseDatastorePath, type ParsedDatastorePath } from './datastore/datastore-path.js';

@@ -19,24 +19,36 @@ export interface IsoVmSpec {
   workDir: string;
   /** guestinfo.* entries, as vSphere keeps them in the VM's extraConfig. */
   guestInfo: Record<string, string>;
-  /** Where the VM's network serial port dials (the endpoint's channel listener). */
-  serialUri: { host: string; port: number };
+  /**
+   * The VM's serial ports in device order (the first is the guest's ttyS0): a file, as a
+   * file-backed port keeps the console, or a TCP address a network serial port dials.
+   */
+  serialPorts: SerialPort[];
   /** Disks on one PVSCSI controller, as vSphere attaches them: the guest finds each by its slot ("scsi0:<unit>"). */
   disks: { path: string; unit: number; format: 'raw' | 'vmdk'; readOnly: boolean }[];
   memoryMiB?: number;
 }
 
+export type SerialPort = { kind: 'file'; path: string } | { kind: 'tcp'; host: string; port: number };
+
 export interface IsoVm {
   process: QemuProcess;
-  consoleLog: string;
+  /** Where the first file-backed serial port writes (the guest's console), if it has one. */
+  consoleLog: string | undefined;
   kill(): Promise<void>;
 }
 
-/** The channel is the guest's second serial port: the first carries its console. */
-export const ISO_VM_CHANNEL_DEVICE = '/dev/ttyS1';
+function serialPortArgs(port: SerialPort, index: number): string[] {
+  const chardev =
+    port.kind === 'file'
+      ? `file,id=serial${index},path=${port.path}`
+      : // reconnect: like a network serial port, it dials again when the endpoint goes away.
+        `socket,id=serial${index},host=${port.host},port=${port.port},reconnect=1`;
+  return ['-chardev', chardev, '-serial', `chardev:serial${index}`];
+}
 
 export function bootIsoVm(spec: IsoVmSpec): IsoVm {
-  const consoleLog = join(spec.workDir, 'console.log');
+  const consoleLog = spec.serialPorts.find((port) => port.kind === 'file')?.path;
   const guestInfoFile = join(spec.workDir, 'guestinfo');
   writeFileSync(guestInfoFile, renderGuestInfo(spec.guestInfo));
   const args = [
@@ -45,9 +57,7 @@ export function bootIsoVm(spec: IsoVmSpec): IsoVm {
     '-m', String(spec.memoryMiB ?? 512), '-smp', '1',
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-cdrom', spec.iso, '-boot', 'order=d',
-    '-chardev', `file,id=console,path=${consoleLog}`, '-serial', 'chardev:console',
-    // reconnect: like a network serial port, it dials again when the endpoint goes away.
-    '-chardev', `socket,id=vic,host=${spec.serialUri.host},port=${spec.serialUri.port},reconnect=1`, '-serial', 'chardev:vic',
+    ...spec.serialPorts.flatMap(serialPortArgs),
     '-fw_cfg', `name=${FW_CFG_GUESTINFO},file=${guestInfoFile}`,
     ...(spec.disks.length > 0 ? ['-device', 'pvscsi,id=pvscsi0'] : []),
     ...spec.disks.flatMap((disk, i) => [

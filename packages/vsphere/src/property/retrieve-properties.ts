@@ -30,8 +30,9 @@ export async function retrieveWithSpec(session: VimSession, spec: object): Promi
   let result = (await session.call('RetrievePropertiesEx', collector, {
     specSet: [spec],
     options: vimObject('RetrieveOptions', {}),
-  })) as RetrieveResult | undefined;
-  while (result !== undefined) {
+  })) as RetrieveResult | null | undefined;
+  // Nothing matched: the answer is empty (null once decoded).
+  while (result !== undefined && result !== null) {
     found.push(...asArray(result.objects as ObjectContent[] | undefined).map(toObjectProperties));
     if (result.token === undefined) break;
     result = (await session.call('ContinueRetrievePropertiesEx', collector, { token: result.token })) as RetrieveResult;
