@@ -5,13 +5,18 @@ import {
   deviceConfigSpec,
   destroyEntity,
   destroyVm,
+  downloadFile,
+  makeDirectory,
   networkSerialPort,
   powerOffVm,
   powerOnVm,
   readVm,
   requireByInventoryPath,
+  uploadFile,
   VimSession,
 } from '../packages/vsphere/src/index';
+import { checkVspherePrerequisites } from '../apps/vic-machine/src/vsphere/prerequisites';
+import { parseVsphereTarget } from '../apps/vic-machine/src/vsphere/vsphere-target';
 import { startVcsim, type Vcsim } from './support/vcsim';
 
 /* The same client against a standalone ESXi host (vcsim -esx): HostAgent API, ha-datacenter, no vCenter. */
@@ -61,5 +66,26 @@ describe('vSphere client on ESXi', () => {
     const after = await vcsim.inventory();
     expect(after.vms.map((candidate) => candidate.name)).not.toContain('esx-c1');
     expect(after.pools.map((candidate) => candidate.name)).not.toContain('vch');
+  });
+
+  it('moves files over /folder with the ha-datacenter path', async () => {
+    await makeDirectory(session, '[LocalDS_0] vch');
+    const file = { datacenterPath: 'ha-datacenter', datastore: 'LocalDS_0', path: 'vch/config.json' };
+    const bytes = Buffer.from(JSON.stringify({ name: 'vch', serial: 'tcp://192.168.1.2:2377' }));
+    await uploadFile(session, file, bytes);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await downloadFile(session, file)) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
+  });
+
+  it('passes vic-machine prerequisites with the host as the only compute resource', async () => {
+    const target = parseVsphereTarget({ target: `${vcsim.username}:${vcsim.password}@${vcsim.host}:${vcsim.port}` });
+    const environment = await checkVspherePrerequisites(target, { force: true });
+    expect(environment.apiType).toBe('HostAgent');
+    expect(environment.datacenter.path).toBe('ha-datacenter');
+    expect(environment.pool.path).toBe('ha-datacenter/host/localhost.localdomain/Resources');
+    expect(environment.imageStore.path).toBe('LocalDS_0');
+    expect(environment.publicNetwork.path).toBe('VM Network');
+    await environment.session.logout();
   });
 });

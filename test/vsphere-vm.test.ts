@@ -8,12 +8,14 @@ import {
   destroyEntity,
   deviceConfigSpec,
   disk,
+  existingDevice,
   listPoolVms,
   networkSerialPort,
   nicBackingFor,
   powerOffVm,
   powerOnVm,
   pvscsiController,
+  readDevices,
   readVm,
   reconfigureVm,
   requireByInventoryPath,
@@ -114,6 +116,36 @@ describe('vSphere virtual machines', () => {
     expect(seen.extraConfig?.['guestinfo.vic.state']).toBe('two');
     expect((await readVm(session, vm)).extraConfig['guestinfo.vic.state']).toBe('two');
     expect(seen.devices?.filter((device) => device.type === 'VirtualSerialPort').map((device) => device.backing?.ServiceURI)).toEqual(['tcp://10.0.0.9:2377']);
+    await destroyVm(session, vm);
+  });
+
+  it('reads devices back, re-points a serial port by editing it, and removes it', async () => {
+    const vm = await createVm(session, { folder, pool }, {
+      name: 'c5',
+      guestId: 'otherGuest64',
+      vmPathName: '[LocalDS_0]',
+      memoryMB: 64,
+      deviceChange: [
+        deviceConfigSpec('add', cdrom({ key: -1, isoPath: '[LocalDS_0] vic/bootstrap.iso' })),
+        deviceConfigSpec('add', networkSerialPort({ key: -2, uri: 'tcp://10.0.0.1:2377', direction: 'client' })),
+      ],
+    });
+    const serial = (await readDevices(session, vm)).find((device) => device.type === 'VirtualSerialPort')!;
+    expect(serial.backing).toEqual({ type: 'VirtualSerialPortURIBackingInfo', serviceURI: 'tcp://10.0.0.1:2377', direction: 'client' });
+    expect(typeof serial.key).toBe('number');
+    const iso = (await readDevices(session, vm)).find((device) => device.type === 'VirtualCdrom')!;
+    expect(iso).toMatchObject({ controllerKey: 200, unitNumber: 0, backing: { type: 'VirtualCdromIsoBackingInfo', fileName: '[LocalDS_0] vic/bootstrap.iso' } });
+
+    await reconfigureVm(session, vm, {
+      deviceChange: [deviceConfigSpec('edit', networkSerialPort({ ...serial, uri: 'tcp://10.0.0.2:2377', direction: 'client' }))],
+    });
+    const serials = async (): Promise<unknown[]> =>
+      ((await vmInInventory(vm)).devices ?? []).filter((device) => device.type === 'VirtualSerialPort').map((device) => device.backing?.ServiceURI);
+    expect(await serials()).toEqual(['tcp://10.0.0.2:2377']);
+
+    await reconfigureVm(session, vm, { deviceChange: [deviceConfigSpec('remove', existingDevice('VirtualSerialPort', serial.key))] });
+    expect(await serials()).toEqual([]);
+    expect((await readDevices(session, vm)).some((device) => device.type === 'VirtualSerialPort')).toBe(false);
     await destroyVm(session, vm);
   });
 

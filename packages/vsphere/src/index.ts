@@ -26,7 +26,8 @@ export { listPoolVms, type PoolVm } from './compute/pool-vms.js';
 
 export { createVm, reconfigureVm, powerOnVm, powerOffVm, destroyVm, readVm, type PowerState, type VmState } from './vm/virtual-machines.js';
 export { vmConfigSpec, type VmConfig } from './vm/vm-config-spec.js';
-export { deviceConfigSpec, type DeviceOperation } from './vm/devices/device-config-spec.js';
+export { deviceConfigSpec, existingDevice, type DeviceOperation } from './vm/devices/device-config-spec.js';
+export { readDevices, type VirtualDeviceInfo, type DeviceBackingInfo } from './vm/read-devices.js';
 export { cdrom, IDE0_KEY, type CdromDevice } from './vm/devices/cdrom.js';
 export { disk, type DiskDevice, type DiskMode } from './vm/devices/disk.js';
 export { vmxnet3, type NicDevice, type NicBacking } from './vm/devices/nic.js';

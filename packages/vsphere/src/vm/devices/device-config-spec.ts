@@ -15,3 +15,8 @@ export function deviceConfigSpec(operation: DeviceOperation, device: object, fil
 export function connectInfo(startConnected: boolean): object {
   return vimObject('VirtualDeviceConnectInfo', { startConnected, allowGuestControl: true, connected: startConnected });
 }
+
+/** An existing device named by type and key, for a `remove` (vSphere finds it by its key). */
+export function existingDevice(type: string, key: number): object {
+  return vimObject(type, { key });
+}

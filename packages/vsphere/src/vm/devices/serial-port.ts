@@ -10,18 +10,28 @@ export interface SerialPortDevice {
   /** A vSPC proxy in front of the URI, as VIC's appliance used. */
   readonly proxyUri?: string;
   readonly startConnected?: boolean;
+  /**
+   * The existing device's label, when editing: an edit carries the whole device, deviceInfo included
+   * (vcsim fails the call without it).
+   */
+  readonly label?: string;
+  readonly controllerKey?: number;
+  readonly unitNumber?: number;
 }
 
 /** VirtualSerialPort with a VirtualSerialPortURIBackingInfo (a network serial port). */
 export function networkSerialPort(device: SerialPortDevice): object {
   return vimObject('VirtualSerialPort', {
     key: device.key,
+    ...(device.label === undefined ? {} : { deviceInfo: vimObject('Description', { label: device.label, summary: device.label }) }),
     backing: vimObject('VirtualSerialPortURIBackingInfo', {
       serviceURI: device.uri,
       direction: device.direction,
       ...(device.proxyUri === undefined ? {} : { proxyURI: device.proxyUri }),
     }),
     connectable: connectInfo(device.startConnected ?? true),
+    ...(device.controllerKey === undefined ? {} : { controllerKey: device.controllerKey }),
+    ...(device.unitNumber === undefined ? {} : { unitNumber: device.unitNumber }),
     yieldOnPoll: true,
   });
 }
