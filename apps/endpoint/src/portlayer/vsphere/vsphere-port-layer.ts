@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { DiskRef } from '@vic/protocol';
-import { copyVirtualDisk, createVm, destroyVm, listPoolVms, powerOffVm, powerOnVm, readVm, reconfigureVm, VimFault, waitForProperties, WaitTimeoutError, type MoRef } from '@vic/vsphere';
+import { copyVirtualDisk, createVm, destroyVm, deviceConfigSpec, existingDevice, readDevices, listPoolVms, powerOffVm, powerOnVm, readVm, reconfigureVm, VimFault, waitForProperties, WaitTimeoutError, type MoRef } from '@vic/vsphere';
 import { ChannelListener } from '../../tether-bridge/channel-dialer';
 import { TetherClient } from '../../tether-bridge/tether-client';
 import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, SessionAdopter } from '../port-layer';
@@ -116,6 +116,7 @@ export class VspherePortLayer implements PortLayer {
     const vm = await this.findVm(containerId);
     if (vm) {
       await this.powerOffVm(vm);
+      await this.detachImageDisks(vm);
       await destroyVm(this.target.session, vm);
     }
     this.running.delete(containerId);
@@ -187,6 +188,17 @@ export class VspherePortLayer implements PortLayer {
       await new Promise(() => {}); // released to a successor: never settles here
     })();
     return { poweredOff, stop: () => (stopped = true) };
+  }
+
+  /**
+   * Destroying a VM deletes the disk files attached to it: the image store's layer disks, which
+   * other containers share, are detached first (a remove without a file operation).
+   */
+  private async detachImageDisks(vm: MoRef): Promise<void> {
+    const imageStore = storePath(this.target, 'images/');
+    const layers = (await readDevices(this.target.session, vm)).filter((device) => device.type === 'VirtualDisk' && device.backing?.fileName?.startsWith(imageStore));
+    if (layers.length === 0) return;
+    await reconfigureVm(this.target.session, vm, { deviceChange: layers.map((device) => deviceConfigSpec('remove', existingDevice('VirtualDisk', device.key))) });
   }
 
   private async findVm(containerId: string): Promise<MoRef | undefined> {
