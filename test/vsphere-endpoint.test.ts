@@ -24,6 +24,7 @@ let session: VimSession;
 let harnessSession: VimSession;
 let host: EsxHostStandIn;
 let endpoint: VchEndpoint;
+let openEndpoint: () => Promise<VchEndpoint>;
 let pool: MoRef;
 let work: string;
 
@@ -61,14 +62,20 @@ beforeAll(async () => {
   };
   host = EsxHostStandIn.start(vcsim, harnessSession, join(work, 'esx'));
   const { iso } = await ensureBootstrapIso();
-  endpoint = await startVchEndpoint({ name: 'vch-e2e', stateDir: join(work, 'vch'), iso, host: '127.0.0.1', port: 0, vsphere: target });
+  openEndpoint = () => startVchEndpoint({ name: 'vch-e2e', stateDir: join(work, 'vch'), iso, host: '127.0.0.1', port: 0, vsphere: target, liveRestore: true });
+  endpoint = await openEndpoint();
   const archive = join(work, 'busybox.tar');
   await writeDockerArchive(await buildBusyboxImage(), 'busybox:latest', archive);
   await ok('load', '-q', '-i', archive);
 }, 600_000);
 
 afterAll(async () => {
-  await endpoint?.close();
+  if (endpoint) {
+    // Live restore leaves container VMs running when the endpoint closes: remove them first.
+    const ids = (await docker('ps', '-aq')).stdout.split('\n').filter(Boolean);
+    if (ids.length > 0) await docker('rm', '-f', ...ids);
+    await endpoint.close();
+  }
   await host?.stop();
   await harnessSession?.logout().catch(() => undefined);
   await session?.logout().catch(() => undefined);
@@ -111,5 +118,18 @@ describe('the Docker API on the vSphere backend (vcsim + an ESX stand-in)', () =
     const images = join(await datastoreDir(), 'vch-e2e', 'images');
     expect(existsSync(images)).toBe(true);
     expect(host.errors).toEqual([]);
+  });
+
+  it('a restarted endpoint finds its running container VM again from the vSphere inventory', async () => {
+    const id = (await ok('run', '-d', '--name', 'survivor', 'busybox', 'sh', '-c', 'echo first; sleep 1000')).trim();
+    await endpoint.close();
+    endpoint = await openEndpoint();
+
+    expect(await ok('ps', '--format', '{{.Names}} {{.Status}}')).toMatch(/^survivor Up /m);
+    expect(await ok('exec', 'survivor', 'echo', 'still here')).toBe('still here\n');
+    expect(await ok('logs', 'survivor')).toBe('first\n');
+    expect((await vmsInPool()).map((vm) => [vm.name, vm.powerState])).toEqual([[id, 'poweredOn']]);
+    await ok('rm', '-f', 'survivor');
+    expect(await vmsInPool()).toEqual([]);
   });
 });
