@@ -8,6 +8,9 @@ import { EventLog } from './events/event-log';
 import { ExecRuntime } from './exec/exec-runtime';
 import { ExecStore } from './exec/exec-store';
 import { QemuPortLayer } from './portlayer/qemu/qemu-port-layer';
+import { ContainerVolumes } from './volumes/container-volumes';
+import { volumeUsers } from './volumes/volume-users';
+import { VolumeStore } from './volumes/volume-store';
 
 export interface VchEndpointOptions {
   /** The VCH's name, shown by `docker info`. */
@@ -41,7 +44,8 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
   const containers = await ContainerStore.open(join(options.stateDir, 'containers'));
   const portLayer = new QemuPortLayer({ iso: options.iso, workRoot: join(options.stateDir, 'vms') });
   const events = new EventLog();
-  const runtime = await ContainerRuntime.open({ store: containers, images, portLayer, events, logDir: join(options.stateDir, 'logs') });
+  const volumes = await VolumeStore.open(join(options.stateDir, 'volumes'), events, (name) => volumeUsers(containers.all(), name));
+  const runtime = await ContainerRuntime.open({ store: containers, images, portLayer, events, logDir: join(options.stateDir, 'logs'), volumes: new ContainerVolumes(volumes, events) });
   const execs = new ExecRuntime(runtime, await ExecStore.open(join(options.stateDir, 'execs')), events);
   const server = buildApiServer(
     {
@@ -52,6 +56,7 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
       runtime,
       execs,
       events,
+      volumes,
       facts: { id: options.name, name: options.name, stateDir: options.stateDir, backend: portLayer.backend, insecureRegistries, startedAt: new Date() },
     },
     options.tls,

@@ -8,8 +8,9 @@ import { registerExecRoutes, type ExecRouteDeps } from './routes/exec-routes';
 import { registerImageRoutes, type ImageRouteDeps } from './routes/image-routes';
 import { registerSystemRoutes, type VchFacts } from './routes/system-routes';
 import { routeUpgradeRequests } from './upgrade-requests';
+import { registerVolumeRoutes, type VolumeRouteDeps } from './routes/volume-routes';
 
-export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps {
+export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps, VolumeRouteDeps {
   facts: VchFacts;
 }
 
@@ -69,5 +70,6 @@ export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyIns
   registerContainerRoutes(app, deps);
   registerExecRoutes(app, deps);
   registerEventRoutes(app, deps);
+  registerVolumeRoutes(app, deps);
   return app;
 }

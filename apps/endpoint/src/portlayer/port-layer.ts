@@ -7,6 +7,11 @@ export interface LayerDisk {
   fstype: DiskRef['fstype'];
 }
 
+/** A volume disk or a host directory a container VM mounts at `target`. */
+export type VmMount =
+  | { kind: 'disk'; path: string; target: string; readOnly: boolean; copyImageContent: boolean }
+  | { kind: 'hostDirectory'; source: string; target: string; readOnly: boolean };
+
 /** What one container VM is made of, whichever backend runs it. */
 export interface ContainerVmRequest {
   containerId: string;
@@ -15,6 +20,8 @@ export interface ContainerVmRequest {
   config: Omit<ContainerConfig, 'rootfs'>;
   memoryMiB?: number;
   cpus?: number;
+  /** Volumes and bind mounts, parents before children. */
+  mounts?: VmMount[];
 }
 
 /** A powered-on container VM whose tether has mounted the container's root. */

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { ContainerConfig, DiskRef } from '@vic/protocol';
+import { join } from 'node:path';
+import type { ContainerConfig, DiskRef, MountSpec } from '@vic/protocol';
 import { TetherClient } from '../../tether-bridge/tether-client';
-import type { LayerDisk } from '../port-layer';
+import type { LayerDisk, VmMount } from '../port-layer';
 import { extractBootMedia } from './boot-media';
 import { QemuVm } from './qemu-vm';
-import type { DiskSpec } from './vm-spec';
+import { VirtiofsDaemon } from './virtiofs-daemon';
+import type { DiskSpec, SharedDirSpec } from './vm-spec';
 
 export interface ContainerVmSpec {
   containerId: string;
@@ -18,6 +20,8 @@ export interface ContainerVmSpec {
   memoryMiB?: number;
   cpus?: number;
   workDir?: string;
+  /** Volumes and bind mounts, parents before children; host directories need `workDir` for their sockets. */
+  mounts?: VmMount[];
   /** From QEMU start to the tether's handshake. */
   bootTimeoutMs?: number;
 }
@@ -31,6 +35,42 @@ export interface ContainerVm {
 
 const DEFAULT_BOOT_TIMEOUT_MS = 60_000;
 
+/** What the guest and QEMU need for the container's mounts: disks, shared directories, and what the tether mounts where. */
+interface MountPlan {
+  disks: DiskSpec[];
+  shares: { source: string; dir: SharedDirSpec }[];
+  specs: MountSpec[];
+}
+
+function planMounts(mounts: VmMount[], workDir: string | undefined): MountPlan {
+  const plan: MountPlan = { disks: [], shares: [], specs: [] };
+  for (const [index, mount] of mounts.entries()) {
+    if (mount.kind === 'disk') {
+      const serial = `vol${index}`;
+      plan.disks.push({ path: mount.path, readOnly: false, serial });
+      plan.specs.push({ kind: 'disk', serial, fstype: 'ext4', target: mount.target, readOnly: mount.readOnly, copyImageContent: mount.copyImageContent });
+      continue;
+    }
+    if (!workDir) throw new Error(`sharing ${mount.source} needs the VM's workDir for virtiofsd's socket`);
+    const tag = `vicfs${index}`;
+    plan.shares.push({ source: mount.source, dir: { tag, socketPath: join(workDir, `fs${index}.sock`) } });
+    plan.specs.push({ kind: 'virtiofs', tag, target: mount.target, readOnly: mount.readOnly });
+  }
+  return plan;
+}
+
+/** Starts one virtiofsd per shared directory; on a failure the ones already started are stopped. */
+async function startDaemons(plan: MountPlan): Promise<VirtiofsDaemon[]> {
+  const daemons: VirtiofsDaemon[] = [];
+  try {
+    for (const share of plan.shares) daemons.push(await VirtiofsDaemon.start(share.source, share.dir.socketPath));
+  } catch (error) {
+    await Promise.all(daemons.map((daemon) => daemon.stop()));
+    throw error;
+  }
+  return daemons;
+}
+
 /**
  * Boots a container VM: kernel and initramfs from the ISO, image layers and the writable layer as
  * virtio disks, identity and channel token on the kernel command line. Resolves once the tether
@@ -43,16 +83,28 @@ export async function startContainerVm(spec: ContainerVmSpec): Promise<Container
   const disks: DiskSpec[] = spec.layers.map((layer, i) => ({ path: layer.path, readOnly: true, serial: layerRefs[i]!.serial }));
   const writable: DiskRef | undefined = spec.writable && { serial: 'rw', fstype: spec.writable.fstype };
   if (spec.writable) disks.push({ path: spec.writable.path, readOnly: false, serial: 'rw' });
-  const vm = await QemuVm.start({
-    name: spec.containerId,
-    kernel: media.kernel,
-    initrd: media.initrd,
-    append: `vic.id=${spec.containerId} vic.token=${token}`,
-    memoryMiB: spec.memoryMiB,
-    cpus: spec.cpus,
-    disks,
-    workDir: spec.workDir,
-  });
+  const mounts = planMounts(spec.mounts ?? [], spec.workDir);
+  const daemons = await startDaemons(mounts);
+  const stopDaemons = () => Promise.all(daemons.map((daemon) => daemon.stop()));
+  let vm: QemuVm;
+  try {
+    vm = await QemuVm.start({
+      name: spec.containerId,
+      kernel: media.kernel,
+      initrd: media.initrd,
+      append: `vic.id=${spec.containerId} vic.token=${token}`,
+      memoryMiB: spec.memoryMiB,
+      cpus: spec.cpus,
+      disks: [...disks, ...mounts.disks],
+      sharedDirs: mounts.shares.map((share) => share.dir),
+      workDir: spec.workDir,
+    });
+  } catch (error) {
+    await stopDaemons();
+    throw error;
+  }
+  // virtiofsd serves this VM only: it goes when the VM goes, however the VM ends.
+  void vm.exited.then(stopDaemons);
   try {
     const client = await TetherClient.connect({
       socketPath: vm.channelPath,
@@ -60,18 +112,20 @@ export async function startContainerVm(spec: ContainerVmSpec): Promise<Container
       token,
       connectTimeoutMs: spec.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS,
     });
-    await client.configure({ ...spec.config, rootfs: { layers: layerRefs, ...(writable && { writable }) } });
+    await client.configure({ ...spec.config, rootfs: { layers: layerRefs, ...(writable && { writable }) }, ...(mounts.specs.length > 0 ? { mounts: mounts.specs } : {}) });
     return {
       vm,
       client,
       async stop() {
         client.disconnect();
         await vm.stop();
+        await stopDaemons();
       },
     };
   } catch (err) {
     const console = await vm.readConsole().catch(() => '');
     await vm.kill();
+    await stopDaemons();
     throw new Error(`container ${spec.containerId} did not come up: ${(err as Error).message}\n--- console ---\n${console.slice(-3000)}`);
   }
 }

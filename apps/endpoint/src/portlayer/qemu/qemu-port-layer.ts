@@ -32,6 +32,7 @@ export class QemuPortLayer implements PortLayer {
       workDir: dir,
       ...(request.memoryMiB ? { memoryMiB: request.memoryMiB } : {}),
       ...(request.cpus ? { cpus: request.cpus } : {}),
+      ...(request.mounts ? { mounts: request.mounts } : {}),
     });
     this.running.set(request.containerId, vm);
     const forget = () => {
