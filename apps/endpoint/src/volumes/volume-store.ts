@@ -56,7 +56,7 @@ export class VolumeStore {
 
   /**
    * Makes a volume, or returns the one that has the name already (as dockerd does when the
-   * driver matches). No name makes an anonymous volume with a random one.
+   * driver matches or none is asked for). No name makes an anonymous volume with a random one.
    */
   async create(request: VolumeCreateRequest, anonymous = false): Promise<Result<VolumeRecord, VolumeErrorCode>> {
     const name = request.Name || randomBytes(32).toString('hex');
@@ -67,7 +67,8 @@ export class VolumeStore {
     if (!(VOLUME_DRIVERS as readonly string[]).includes(driver)) return fail('INVALID_VOLUME', `error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     const existing = this.records.get(name);
     if (existing) {
-      if (existing.driver !== driver) return fail('INVALID_VOLUME', `create ${name}: volume name must be unique: a volume with the same name already exists with a different driver`);
+      // No driver asked for (a container's `-v name:/path`) takes the volume whatever its driver.
+      if (request.Driver && existing.driver !== driver) return fail('INVALID_VOLUME', `create ${name}: volume name must be unique: a volume with the same name already exists with a different driver`);
       return ok(existing);
     }
     const options = request.DriverOpts ?? {};

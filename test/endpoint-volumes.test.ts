@@ -1,0 +1,158 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBusyboxVch, type BusyboxVch } from './support/busybox-vch';
+
+/* Volumes and bind mounts with the real docker CLI: disks of their own that outlive containers and the endpoint, host directories over virtiofs. */
+
+let vch: BusyboxVch;
+let host: string;
+const docker = (...args: string[]) => vch.docker(...args);
+const ok = (...args: string[]) => vch.ok(...args);
+
+async function volumeNames(...filters: string[]): Promise<string[]> {
+  return (await ok('volume', 'ls', '-q', ...filters.flatMap((filter) => ['--filter', filter]))).trim().split('\n').filter(Boolean).sort();
+}
+
+async function inspectVolume(name: string): Promise<{ Name: string; Driver: string; Labels: Record<string, string>; Options: Record<string, string>; Mountpoint: string }> {
+  return (JSON.parse(await ok('volume', 'inspect', name)) as never[])[0]!;
+}
+
+beforeAll(async () => {
+  vch = await startBusyboxVch('endpoint-volumes');
+  host = mkdtempSync(join(tmpdir(), 'vic-volumes-host-'));
+}, 1_200_000);
+
+afterAll(async () => {
+  await vch?.close();
+  if (host) rmSync(host, { recursive: true, force: true });
+});
+
+describe('a named volume', () => {
+  it('keeps what one container wrote for the next, across container removal and an endpoint restart, and :ro refuses writes', async () => {
+    await ok('run', '--name', 'writer', '-v', 'shared:/data', 'busybox', 'sh', '-c', 'echo written by the first > /data/note && mkdir /data/sub && chown 1000:1000 /data/sub');
+    await ok('rm', 'writer');
+    await vch.restart();
+    expect(await volumeNames()).toContain('shared');
+
+    const reader = await docker('run', '--rm', '-v', 'shared:/data:ro', 'busybox', 'sh', '-c', 'cat /data/note; stat -c %u:%g /data/sub; echo more > /data/other');
+    expect(reader.stdout).toBe('written by the first\n1000:1000\n');
+    expect(reader.stderr).toContain("can't create /data/other: Read-only file system");
+    expect(reader.code).toBe(1);
+  });
+
+  it('starts with what the image has at its path, owners kept', async () => {
+    const listing = await ok('run', '--rm', '-v', 'homes:/home', 'busybox', 'sh', '-c', 'stat -c "%n %u:%g %a" /home/vic; ls -A /home');
+    expect(listing).toBe('/home/vic 1000:1000 755\nvic\n');
+  });
+});
+
+describe('docker rm -v', () => {
+  it('removes the anonymous volumes of a container and keeps its named ones', async () => {
+    await ok('create', '--name', 'twovolumes', '-v', '/anonymous', '-v', 'named:/named', '--mount', 'type=volume,target=/also-anonymous', 'busybox', 'true');
+    const mounts = JSON.parse(await ok('inspect', '-f', '{{json .Mounts}}', 'twovolumes')) as { Type: string; Name: string; Destination: string; RW: boolean }[];
+    expect(mounts.map((mount) => mount.Destination).sort()).toEqual(['/also-anonymous', '/anonymous', '/named']);
+    const anonymous = mounts.filter((mount) => mount.Destination !== '/named').map((mount) => mount.Name);
+    expect(anonymous.every((name) => /^[0-9a-f]{64}$/.test(name))).toBe(true);
+    expect(await volumeNames()).toEqual(expect.arrayContaining([...anonymous, 'named']));
+
+    await ok('rm', '-v', 'twovolumes');
+    const left = await volumeNames();
+    expect(left).toContain('named');
+    for (const name of anonymous) expect(left).not.toContain(name);
+  });
+
+  it('without -v leaves every volume', async () => {
+    await ok('create', '--name', 'keeper', '-v', '/kept-anonymous', 'busybox', 'true');
+    const [name] = (await ok('inspect', '-f', '{{range .Mounts}}{{.Name}}{{end}}', 'keeper')).trim().split('\n');
+    await ok('rm', 'keeper');
+    expect(await volumeNames()).toContain(name);
+    await ok('volume', 'rm', name!);
+  });
+});
+
+describe('docker volume', () => {
+  it('refuses to remove a volume a container has, even a stopped one, with dockerd\'s words', async () => {
+    const id = (await ok('create', '--name', 'user', '-v', 'busy:/busy', 'busybox', 'true')).trim();
+    for (const args of [['volume', 'rm', 'busy'], ['volume', 'rm', '-f', 'busy']]) {
+      const refused = await docker(...args);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`Error response from daemon: remove busy: volume is in use - [${id}]`);
+    }
+    await ok('rm', 'user');
+    await ok('volume', 'rm', 'busy');
+    const missing = await docker('volume', 'rm', 'busy');
+    expect(missing.stderr).toContain('no such volume');
+  });
+
+  it('creates with labels and a capacity, lists with filters, inspects', async () => {
+    await ok('volume', 'create', '--label', 'tier=db', '-o', 'Capacity=64MB', 'sized');
+    await ok('volume', 'create', '--driver', 'vsphere', 'other');
+    const sized = await inspectVolume('sized');
+    expect(sized).toMatchObject({ Name: 'sized', Driver: 'local', Labels: { tier: 'db' }, Options: { Capacity: '64MB' } });
+    expect(statSync(sized.Mountpoint).size).toBe(64 * 1024 * 1024);
+    expect(await volumeNames('label=tier=db')).toEqual(['sized']);
+    expect(await volumeNames('driver=vsphere')).toEqual(['other']);
+    expect(await volumeNames('name=^siz')).toEqual(['sized']);
+    await ok('create', '--name', 'holder', '-v', 'other:/other', 'busybox', 'true');
+    expect(await volumeNames('dangling=false')).toEqual(['other']);
+    expect(await volumeNames('dangling=true')).toContain('sized');
+    await ok('rm', 'holder');
+
+    const wrongCapacity = await docker('volume', 'create', '-o', 'Capacity=lots', 'bad');
+    expect(wrongCapacity.stderr).toContain('invalid Capacity "lots"');
+    const wrongName = await docker('volume', 'create', 'a/b');
+    expect(wrongName.stderr).toContain('includes invalid characters for a local volume name');
+    const wrongDriver = await docker('volume', 'create', '--driver', 'nfs', 'c');
+    expect(wrongDriver.stderr).toContain('plugin "nfs" not found');
+    expect((await docker('volume', 'inspect', 'nothere')).stderr).toContain('no such volume');
+  });
+
+  it('prunes unused anonymous volumes, and named ones too with --all', async () => {
+    await ok('create', '--name', 'anon-holder', '-v', '/held', 'busybox', 'true');
+    await ok('create', '--name', 'anon-dropped', '-v', '/dropped', 'busybox', 'true');
+    const held = (await ok('inspect', '-f', '{{range .Mounts}}{{.Name}}{{end}}', 'anon-holder')).trim();
+    const dropped = (await ok('inspect', '-f', '{{range .Mounts}}{{.Name}}{{end}}', 'anon-dropped')).trim();
+    await ok('rm', 'anon-dropped');
+    await ok('volume', 'create', 'unused-named');
+
+    const pruned = await ok('volume', 'prune', '-f');
+    expect(pruned).toContain(dropped);
+    expect(pruned).not.toContain('unused-named');
+    expect(await volumeNames()).toEqual(expect.arrayContaining([held, 'unused-named']));
+
+    await ok('volume', 'prune', '-f', '--all');
+    const left = await volumeNames();
+    expect(left).toContain(held);
+    expect(left).not.toContain('unused-named');
+    await ok('rm', '-v', 'anon-holder');
+    expect(await volumeNames()).not.toContain(held);
+  });
+});
+
+describe('a host directory', () => {
+  it('is shared both ways with -v /host/dir:/path', async () => {
+    const dir = join(host, 'shared');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'from-host.txt'), 'written on the host\n');
+    const seen = await ok('run', '--rm', '-v', `${dir}:/mnt/host`, 'busybox', 'sh', '-c', 'cat /mnt/host/from-host.txt && echo written in the container > /mnt/host/from-container.txt');
+    expect(seen).toBe('written on the host\n');
+    expect(readFileSync(join(dir, 'from-container.txt'), 'utf8')).toBe('written in the container\n');
+  });
+
+  it('is made for -v when missing, and refused for --mount as dockerd does', async () => {
+    const made = join(host, 'made-by-v');
+    await ok('create', '--name', 'binder', '-v', `${made}:/x`, 'busybox', 'true');
+    expect(statSync(made).isDirectory()).toBe(true);
+    const mounts = JSON.parse(await ok('inspect', '-f', '{{json .Mounts}}', 'binder')) as unknown[];
+    expect(mounts).toEqual([{ Type: 'bind', Source: made, Destination: '/x', Mode: '', RW: true, Propagation: 'rprivate' }]);
+    await ok('rm', 'binder');
+
+    const missing = join(host, 'missing');
+    const refused = await docker('create', '--mount', `type=bind,source=${missing},target=/x`, 'busybox', 'true');
+    expect(refused.stderr).toContain(`invalid mount config for type "bind": bind source path does not exist: ${missing}`);
+    expect(existsSync(missing)).toBe(false);
+  });
+});
