@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBusyboxImage, cachedImage, tarOf, writeDockerArchive } from '@vic/sample-images';
 import { startBusyboxVch, type BusyboxVch } from './support/busybox-vch';
 
 /* Volumes and bind mounts with the real docker CLI: disks of their own that outlive containers and the endpoint, host directories over virtiofs. */
@@ -18,6 +19,25 @@ async function volumeNames(...filters: string[]): Promise<string[]> {
 
 async function inspectVolume(name: string): Promise<{ Name: string; Driver: string; Labels: Record<string, string>; Options: Record<string, string>; Mountpoint: string }> {
   return (JSON.parse(await ok('volume', 'inspect', name)) as never[])[0]!;
+}
+
+/** busybox plus a VOLUME at /srv/data that the image fills with a file of user 1000, mode 640. */
+async function loadImageWithVolume(): Promise<void> {
+  const busybox = await buildBusyboxImage();
+  const image = await cachedImage('busybox-volume', busybox.configDigest, async () => ({
+    layerTars: [
+      gunzipSync(readFileSync(busybox.layers[0]!.path)),
+      await tarOf([
+        { name: 'srv/', type: 'directory', mode: 0o755 },
+        { name: 'srv/data/', type: 'directory', mode: 0o750, uid: 1000, gid: 1000 },
+        { name: 'srv/data/seed.txt', content: 'seeded by the image\n', mode: 0o640, uid: 1000, gid: 1000 },
+      ]),
+    ],
+    config: { architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'], Env: ['PATH=/bin'], Volumes: { '/srv/data': {} } } },
+  }));
+  const archive = join(host, 'busybox-volume.tar');
+  await writeDockerArchive(image, 'busybox-volume:latest', archive);
+  await ok('load', '-q', '-i', archive);
 }
 
 beforeAll(async () => {
@@ -46,6 +66,16 @@ describe('a named volume', () => {
   it('starts with what the image has at its path, owners kept', async () => {
     const listing = await ok('run', '--rm', '-v', 'homes:/home', 'busybox', 'sh', '-c', 'stat -c "%n %u:%g %a" /home/vic; ls -A /home');
     expect(listing).toBe('/home/vic 1000:1000 755\nvic\n');
+  });
+});
+
+describe('an image\'s VOLUME', () => {
+  it('gets an anonymous volume holding the image\'s files, which run --rm removes with the container', async () => {
+    await loadImageWithVolume();
+    const before = await volumeNames();
+    const seen = await ok('run', '--rm', 'busybox-volume', 'sh', '-c', 'cat /srv/data/seed.txt; stat -c "%u:%g %a" /srv/data/seed.txt /srv/data; mount | grep -c " /srv/data "');
+    expect(seen).toBe('seeded by the image\n1000:1000 640\n1000:1000 750\n1\n');
+    expect(await volumeNames()).toEqual(before);
   });
 });
 
@@ -105,7 +135,7 @@ describe('docker volume', () => {
     expect(wrongCapacity.stderr).toContain('invalid Capacity "lots"');
     const wrongName = await docker('volume', 'create', 'a/b');
     expect(wrongName.stderr).toContain('includes invalid characters for a local volume name');
-    const wrongDriver = await docker('volume', 'create', '--driver', 'nfs', 'c');
+    const wrongDriver = await docker('volume', 'create', '--driver', 'nfs', 'cc');
     expect(wrongDriver.stderr).toContain('plugin "nfs" not found');
     expect((await docker('volume', 'inspect', 'nothere')).stderr).toContain('no such volume');
   });
