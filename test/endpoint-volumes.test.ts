@@ -51,16 +51,26 @@ afterAll(async () => {
 });
 
 describe('a named volume', () => {
-  it('keeps what one container wrote for the next, across container removal and an endpoint restart, and :ro refuses writes', async () => {
+  it('keeps what one container wrote for the next across its removal and an endpoint restart; :ro refuses writes; one running container at a time; mount and unmount events', async () => {
     await ok('run', '--name', 'writer', '-v', 'shared:/data', 'busybox', 'sh', '-c', 'echo written by the first > /data/note && mkdir /data/sub && chown 1000:1000 /data/sub');
     await ok('rm', 'writer');
     await vch.restart();
     expect(await volumeNames()).toContain('shared');
 
-    const reader = await docker('run', '--rm', '-v', 'shared:/data:ro', 'busybox', 'sh', '-c', 'cat /data/note; stat -c %u:%g /data/sub; echo more > /data/other');
-    expect(reader.stdout).toBe('written by the first\n1000:1000\n');
-    expect(reader.stderr).toContain("can't create /data/other: Read-only file system");
-    expect(reader.code).toBe(1);
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    await ok('run', '-d', '--name', 'reader', '-v', 'shared:/data:ro', 'busybox', 'sleep', '1000');
+    const read = await docker('exec', 'reader', 'sh', '-c', 'cat /data/note; stat -c %u:%g /data/sub; echo more > /data/other');
+    expect(read.stdout).toBe('written by the first\n1000:1000\n');
+    expect(read.stderr).toContain("can't create /data/other: Read-only file system");
+    expect(read.code).toBe(1);
+
+    // One disk, one VM: a second running container would corrupt the file system.
+    const second = await docker('run', '--rm', '-v', 'shared:/data', 'busybox', 'true');
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toContain('volume shared is in use by running container');
+    await ok('rm', '-f', 'reader');
+    const events = await ok('events', '--since', since, '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=volume', '--filter', 'volume=shared', '--format', '{{.Action}}');
+    expect(events.trim().split('\n')).toEqual(['mount', 'unmount']);
   });
 
   it('starts with what the image has at its path, owners kept', async () => {

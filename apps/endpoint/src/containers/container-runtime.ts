@@ -201,6 +201,9 @@ export class ContainerRuntime {
     const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
     const { memoryMiB, cpus } = vmSizeOf(record.config.HostConfig);
+    const live = [...this.running.keys(), ...this.starting].flatMap((id) => this.options.store.get(id) ?? []);
+    const shared = this.options.volumes.sharedWithLive(record, live);
+    if (shared) return this.startFailed(record, new Error(shared));
     const mounts = this.options.volumes.vmMounts(record);
     if (!mounts.ok) return this.startFailed(record, new Error(mounts.error.message));
     let running: RunningContainer | undefined;

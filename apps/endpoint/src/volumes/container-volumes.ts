@@ -40,6 +40,20 @@ export class ContainerVolumes {
     return ok(mounts);
   }
 
+  /**
+   * A volume disk of `record` that one of `live` (containers whose VMs run or start) already has:
+   * two VMs writing one ext4 disk would corrupt it, so unlike dockerd's directories a vic volume
+   * is in one running container at a time, as VIC's disks were.
+   */
+  sharedWithLive(record: ContainerRecord, live: ContainerRecord[]): string | null {
+    for (const point of record.mounts ?? []) {
+      if (point.type !== 'volume') continue;
+      const holder = live.find((other) => other.id !== record.id && other.mounts?.some((mount) => mount.type === 'volume' && mount.name === point.name));
+      if (holder) return `volume ${point.name} is in use by running container ${holder.id}: a vic volume is a disk, attached to one container VM at a time`;
+    }
+    return null;
+  }
+
   /** dockerd's volume `mount` and `unmount` events, one per volume of a container that starts or stops. */
   announce(record: ContainerRecord, action: 'mount' | 'unmount'): void {
     for (const point of record.mounts ?? []) {
