@@ -173,13 +173,24 @@ describe('docker volume', () => {
 });
 
 describe('a host directory', () => {
-  it('is shared both ways with -v /host/dir:/path', async () => {
+  it('is shared both ways with -v /host/dir:/path, and :ro holds even against a remount in the VM', async () => {
     const dir = join(host, 'shared');
+    const readOnly = join(host, 'read-only');
     mkdirSync(dir);
+    mkdirSync(readOnly);
     writeFileSync(join(dir, 'from-host.txt'), 'written on the host\n');
-    const seen = await ok('run', '--rm', '-v', `${dir}:/mnt/host`, 'busybox', 'sh', '-c', 'cat /mnt/host/from-host.txt && echo written in the container > /mnt/host/from-container.txt');
-    expect(seen).toBe('written on the host\n');
+    writeFileSync(join(readOnly, 'kept.txt'), 'only to read\n');
+    const script = [
+      'cat /mnt/host/from-host.txt && echo written in the container > /mnt/host/from-container.txt',
+      'cat /mnt/ro/kept.txt',
+      'echo no > /mnt/ro/kept.txt || echo refused',
+      // The container is root in its VM: a guest-side ro flag alone would not hold.
+      'mount -o remount,rw /mnt/ro; echo no > /mnt/ro/kept.txt || echo refused again',
+    ].join('; ');
+    const seen = await vch.docker('run', '--rm', '-v', `${dir}:/mnt/host`, '-v', `${readOnly}:/mnt/ro:ro`, 'busybox', 'sh', '-c', script);
+    expect(seen.stdout).toBe('written on the host\nonly to read\nrefused\nrefused again\n');
     expect(readFileSync(join(dir, 'from-container.txt'), 'utf8')).toBe('written in the container\n');
+    expect(readFileSync(join(readOnly, 'kept.txt'), 'utf8')).toBe('only to read\n');
   });
 
   it('is made for -v when missing, and refused for --mount as dockerd does', async () => {

@@ -38,7 +38,7 @@ const DEFAULT_BOOT_TIMEOUT_MS = 60_000;
 /** What the guest and QEMU need for the container's mounts: disks, shared directories, and what the tether mounts where. */
 interface MountPlan {
   disks: DiskSpec[];
-  shares: { source: string; dir: SharedDirSpec }[];
+  shares: { source: string; readOnly: boolean; dir: SharedDirSpec }[];
   specs: MountSpec[];
 }
 
@@ -53,7 +53,7 @@ function planMounts(mounts: VmMount[], workDir: string | undefined): MountPlan {
     }
     if (!workDir) throw new Error(`sharing ${mount.source} needs the VM's workDir for virtiofsd's socket`);
     const tag = `vicfs${index}`;
-    plan.shares.push({ source: mount.source, dir: { tag, socketPath: join(workDir, `fs${index}.sock`) } });
+    plan.shares.push({ source: mount.source, readOnly: mount.readOnly, dir: { tag, socketPath: join(workDir, `fs${index}.sock`) } });
     plan.specs.push({ kind: 'virtiofs', tag, target: mount.target, readOnly: mount.readOnly });
   }
   return plan;
@@ -63,7 +63,7 @@ function planMounts(mounts: VmMount[], workDir: string | undefined): MountPlan {
 async function startDaemons(plan: MountPlan): Promise<VirtiofsDaemon[]> {
   const daemons: VirtiofsDaemon[] = [];
   try {
-    for (const share of plan.shares) daemons.push(await VirtiofsDaemon.start(share.source, share.dir.socketPath));
+    for (const share of plan.shares) daemons.push(await VirtiofsDaemon.start(share.source, share.dir.socketPath, share.readOnly));
   } catch (error) {
     await Promise.all(daemons.map((daemon) => daemon.stop()));
     throw error;

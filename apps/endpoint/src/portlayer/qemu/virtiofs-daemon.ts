@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ReadOnlyView } from './read-only-view';
 import { registerVm, unregisterVm, type RegisteredVm } from './vm-registry';
 
 export const VIRTIOFSD = process.env.VIC_VIRTIOFSD ?? '/usr/lib/qemu/virtiofsd';
@@ -24,6 +25,7 @@ export class VirtiofsDaemon implements RegisteredVm {
     readonly name: string,
     private readonly child: ChildProcess,
     readonly socketPath: string,
+    private readonly view: ReadOnlyView | null,
   ) {
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
@@ -40,15 +42,16 @@ export class VirtiofsDaemon implements RegisteredVm {
   }
 
   /**
-   * Serves `source` on `socketPath`; resolves once the socket is there for QEMU to connect to.
-   * cache=none: the host and the container both write the directory, and each must see the
-   * other's changes at once rather than after a cache timeout.
+   * Serves `source` on `socketPath` (through a read-only view of it when `readOnly`); resolves
+   * once the socket is there for QEMU to connect to. cache=none: the host and the container both
+   * write the directory, and each must see the other's changes at once rather than after a cache timeout.
    */
-  static async start(source: string, socketPath: string): Promise<VirtiofsDaemon> {
+  static async start(source: string, socketPath: string, readOnly: boolean): Promise<VirtiofsDaemon> {
     rmSync(socketPath, { force: true });
-    const args = [`--socket-path=${socketPath}`, '-o', `source=${source}`, '-o', 'cache=none'];
+    const view = readOnly ? await ReadOnlyView.create(source) : null;
+    const args = [`--socket-path=${socketPath}`, '-o', `source=${view?.path ?? source}`, '-o', 'cache=none'];
     const [command, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', VIRTIOFSD, ...args]] : [VIRTIOFSD, args];
-    const daemon = new VirtiofsDaemon(`virtiofsd ${source}`, spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] }), socketPath);
+    const daemon = new VirtiofsDaemon(`virtiofsd ${source}`, spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] }), socketPath, view);
     const deadline = Date.now() + SOCKET_TIMEOUT_MS;
     while (!existsSync(socketPath)) {
       if (daemon.child.exitCode !== null || daemon.child.signalCode !== null || Date.now() > deadline) {
@@ -66,6 +69,7 @@ export class VirtiofsDaemon implements RegisteredVm {
     const killTimer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await this.exited;
     clearTimeout(killTimer);
+    await this.view?.remove();
     this.cleanUp();
   }
 
@@ -75,6 +79,7 @@ export class VirtiofsDaemon implements RegisteredVm {
 
   killSync(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    this.view?.removeSync();
     this.cleanUp();
   }
 
