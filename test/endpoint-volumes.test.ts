@@ -104,6 +104,15 @@ describe('docker rm -v', () => {
     for (const name of anonymous) expect(left).not.toContain(name);
   });
 
+  it('has nothing to remove after a create that was refused', async () => {
+    const before = await volumeNames();
+    // Parents mount first: the anonymous volume at /first is made before the refused one.
+    const refused = await docker('create', '--mount', 'type=volume,target=/first', '--mount', 'type=volume,source=odd,target=/odd/deeper,volume-driver=nfs', 'busybox', 'true');
+    expect(refused.stderr).toContain('plugin "nfs" not found');
+    expect(await volumeNames()).toEqual(before);
+    expect((await ok('ps', '-aq')).trim()).toBe('');
+  });
+
   it('without -v leaves every volume', async () => {
     await ok('create', '--name', 'keeper', '-v', '/kept-anonymous', 'busybox', 'true');
     const [name] = (await ok('inspect', '-f', '{{range .Mounts}}{{.Name}}{{end}}', 'keeper')).trim().split('\n');

@@ -16,13 +16,20 @@ function hostDirectory(request: Extract<MountRequest, { type: 'bind' }>): Result
   return ok(undefined);
 }
 
-/** Makes the volumes (named ones if missing, anonymous ones always) and host directories a container's mounts need. */
+/**
+ * Makes the host directories and volumes (named ones if missing, anonymous ones always) a
+ * container's mounts need. Host directories are checked first; a volume that cannot be made
+ * takes the anonymous ones made before it along, so a refused create leaves nothing behind.
+ */
 export async function provideMounts(volumes: VolumeStore, requests: MountRequest[]): Promise<Result<MountPoint[], MountErrorCode>> {
+  for (const request of requests) {
+    if (request.type !== 'bind') continue;
+    const made = hostDirectory(request);
+    if (!made.ok) return made;
+  }
   const points: MountPoint[] = [];
   for (const request of requests) {
     if (request.type === 'bind') {
-      const made = hostDirectory(request);
-      if (!made.ok) return made;
       points.push({ type: 'bind', source: request.source, target: request.target, readOnly: request.readOnly });
       continue;
     }
@@ -36,7 +43,10 @@ export async function provideMounts(volumes: VolumeStore, requests: MountRequest
       },
       anonymous,
     );
-    if (!volume.ok) return volume;
+    if (!volume.ok) {
+      for (const point of points) if (point.type === 'volume' && point.anonymous) await volumes.remove(point.name, true);
+      return volume;
+    }
     points.push({ type: 'volume', name: volume.value.id, target: request.target, readOnly: request.readOnly, anonymous, copyImageContent: request.copyImageContent });
   }
   return ok(points);
