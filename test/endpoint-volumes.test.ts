@@ -97,6 +97,9 @@ describe('docker rm -v', () => {
     const anonymous = mounts.filter((mount) => mount.Destination !== '/named').map((mount) => mount.Name);
     expect(anonymous.every((name) => /^[0-9a-f]{64}$/.test(name))).toBe(true);
     expect(await volumeNames()).toEqual(expect.arrayContaining([...anonymous, 'named']));
+    expect(await ok('ps', '-a', '--filter', 'volume=named', '--format', '{{.Names}}')).toBe('twovolumes\n');
+    expect(await ok('ps', '-a', '--filter', 'volume=/anonymous', '--format', '{{.Names}}')).toBe('twovolumes\n');
+    expect(await ok('ps', '-a', '--filter', 'volume=elsewhere', '--format', '{{.Names}}')).toBe('');
 
     await ok('rm', '-v', 'twovolumes');
     const left = await volumeNames();

@@ -87,7 +87,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemRouteDeps
         ['Layer disk bytes', String(usage.layerBytes)],
         ['Blob bytes', String(usage.blobBytes)],
       ],
-      Plugins: { Volume: [], Network: [], Authorization: null, Log: [] },
+      Plugins: { Volume: ['local', 'vsphere'], Network: [], Authorization: null, Log: [] },
       MemoryLimit: true,
       SwapLimit: false,
       CpuCfsPeriod: false,
