@@ -5,6 +5,8 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage, cachedImage, tarOf, writeDockerArchive } from '@vic/sample-images';
 import { startBusyboxVch, type BusyboxVch } from './support/busybox-vch';
+import { dockerCli } from './support/docker-cli';
+import { ensureVicMachineBuilt, exportedVariables, vicMachine } from './support/vic-machine';
 
 /* Volumes and bind mounts with the real docker CLI: disks of their own that outlive containers and the endpoint, host directories over virtiofs. */
 
@@ -217,5 +219,32 @@ describe('a host directory', () => {
     const refused = await docker('create', '--mount', `type=bind,source=${missing},target=/x`, 'busybox', 'true');
     expect(refused.stderr).toContain(`invalid mount config for type "bind": bind source path does not exist: ${missing}`);
     expect(existsSync(missing)).toBe(false);
+  });
+});
+
+describe('vic-machine --volume-store', () => {
+  it('puts each volume\'s disk in the store its VolumeStore option names, "default" otherwise, and keeps them when the VCH is deleted', async () => {
+    await ensureVicMachineBuilt();
+    const stateRoot = join(host, 'vchs');
+    const [fast, standard] = [join(host, 'stores', 'fast'), join(host, 'stores', 'standard')];
+    const created = await vicMachine(stateRoot, 'create', '--name', 'stores', '--no-tls', '--port', '0', '--volume-store', `${fast}:fast`, '--volume-store', `${standard}:default`);
+    expect(created.code, created.stderr).toBe(0);
+    const dockerHost = exportedVariables(created.stdout).DOCKER_HOST!;
+    const cli = async (...args: string[]) => dockerCli(dockerHost, join(host, 'stores-docker-config'), args);
+    try {
+      expect((await cli('volume', 'create', '-o', 'VolumeStore=fast', 'quick')).code).toBe(0);
+      expect((await cli('volume', 'create', 'plain')).code).toBe(0);
+      const mountpoints = await cli('volume', 'inspect', '-f', '{{.Mountpoint}}', 'quick', 'plain');
+      expect(mountpoints.stdout).toBe(`${join(fast, 'quick.ext4')}\n${join(standard, 'plain.ext4')}\n`);
+      const unknown = await cli('volume', 'create', '-o', 'VolumeStore=slow', 'lost');
+      expect(unknown.stderr).toContain('no volume store named "slow"; this VCH has default, fast');
+      expect((await vicMachine(stateRoot, 'inspect', '--name', 'stores')).stdout).toContain(`volume store fast: ${fast}`);
+    } finally {
+      expect((await vicMachine(stateRoot, 'delete', '--name', 'stores')).code).toBe(0);
+    }
+    expect(existsSync(join(fast, 'quick.ext4'))).toBe(true);
+
+    const malformed = await vicMachine(stateRoot, 'create', '--name', 'bad', '--no-tls', '--volume-store', 'relative/dir:fast');
+    expect(malformed.stderr).toContain('--volume-store "relative/dir:fast" is not DIR:LABEL');
   });
 });

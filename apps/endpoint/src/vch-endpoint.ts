@@ -26,6 +26,8 @@ export interface VchEndpointOptions {
   tls?: ServerTls;
   /** Registries reached over HTTP or unverified TLS (host[:port] or CIDR). */
   insecureRegistries?: string[];
+  /** Volume store label -> directory for its volume disks; "default" is under `stateDir` unless given. */
+  volumeStores?: Record<string, string>;
 }
 
 export interface VchEndpoint {
@@ -44,7 +46,7 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
   const containers = await ContainerStore.open(join(options.stateDir, 'containers'));
   const portLayer = new QemuPortLayer({ iso: options.iso, workRoot: join(options.stateDir, 'vms') });
   const events = new EventLog();
-  const volumes = await VolumeStore.open(join(options.stateDir, 'volumes'), events, (name) => volumeUsers(containers.all(), name));
+  const volumes = await VolumeStore.open(join(options.stateDir, 'volumes'), events, (name) => volumeUsers(containers.all(), name), options.volumeStores);
   const runtime = await ContainerRuntime.open({ store: containers, images, portLayer, events, logDir: join(options.stateDir, 'logs'), volumes: new ContainerVolumes(volumes, events) });
   const execs = new ExecRuntime(runtime, await ExecStore.open(join(options.stateDir, 'execs')), events);
   const server = buildApiServer(

@@ -15,6 +15,8 @@ export interface VolumeRecord {
   /** The driver options as given (`Capacity`), shown by inspect. */
   options: Record<string, string>;
   capacityMiB: number;
+  /** The label of the volume store its disk is in (`VolumeStore` option, "default" when not given). */
+  store?: string;
   /** The ext4 disk file holding the volume's data. */
   disk: string;
 }

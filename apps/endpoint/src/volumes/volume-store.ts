@@ -20,24 +20,34 @@ export interface VolumeCreateRequest {
 
 /** dockerd's local driver's rule for volume names. */
 const validName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-/** The driver options vic reads; dockerd's local driver refuses any other. */
-const KNOWN_OPTIONS = ['Capacity'];
+/** The driver options vic reads (as VIC did); dockerd's local driver refuses any other. */
+const KNOWN_OPTIONS = ['Capacity', 'VolumeStore'];
+/** The store anonymous volumes and volumes without a `VolumeStore` option go to, as in VIC. */
+export const DEFAULT_VOLUME_STORE = 'default';
 
 /**
- * The VCH's default volume store: one record and one ext4 disk per volume under `dir`. Which
- * containers use a volume is asked of `usersOf` (the container records), so it is never stale.
+ * The VCH's volumes: one record under `dir` and one ext4 disk per volume, in the volume store
+ * (a directory, chosen by label, as `vic-machine --volume-store` names them) it was made in;
+ * the "default" store is `dir/disks` unless given. Which containers use a volume is asked of
+ * `usersOf` (the container records), so it is never stale.
  */
 export class VolumeStore {
   private constructor(
-    private readonly dir: string,
+    private readonly stores: Map<string, string>,
     private readonly records: JsonRecordDirectory<VolumeRecord>,
     private readonly events: EventLog,
     private readonly usersOf: (name: string) => string[],
   ) {}
 
-  static async open(dir: string, events: EventLog, usersOf: (name: string) => string[]): Promise<VolumeStore> {
-    await mkdir(join(dir, 'disks'), { recursive: true });
-    return new VolumeStore(dir, await JsonRecordDirectory.open<VolumeRecord>(join(dir, 'records')), events, usersOf);
+  static async open(dir: string, events: EventLog, usersOf: (name: string) => string[], volumeStores: Record<string, string> = {}): Promise<VolumeStore> {
+    const stores = new Map(Object.entries({ [DEFAULT_VOLUME_STORE]: join(dir, 'disks'), ...volumeStores }));
+    for (const storeDir of stores.values()) await mkdir(storeDir, { recursive: true });
+    return new VolumeStore(stores, await JsonRecordDirectory.open<VolumeRecord>(join(dir, 'records')), events, usersOf);
+  }
+
+  /** Store labels and their directories. */
+  storeDirs(): ReadonlyMap<string, string> {
+    return this.stores;
   }
 
   all(): VolumeRecord[] {
@@ -76,6 +86,9 @@ export class VolumeStore {
     if (unknown !== undefined) return fail('INVALID_VOLUME', `create ${name}: invalid option: "${unknown}"`);
     const capacity = options.Capacity === undefined ? ok(DEFAULT_CAPACITY_MIB) : parseCapacity(options.Capacity);
     if (!capacity.ok) return fail('INVALID_VOLUME', `create ${name}: ${capacity.error.message}`);
+    const store = options.VolumeStore ?? DEFAULT_VOLUME_STORE;
+    const storeDir = this.stores.get(store);
+    if (storeDir === undefined) return fail('INVALID_VOLUME', `create ${name}: no volume store named "${store}"; this VCH has ${[...this.stores.keys()].join(', ')}`);
     const record: VolumeRecord = {
       id: name,
       driver: driver as VolumeDriver,
@@ -83,7 +96,8 @@ export class VolumeStore {
       labels: { ...(request.Labels ?? {}), ...(anonymous ? { [ANONYMOUS_LABEL]: '' } : {}) },
       options,
       capacityMiB: capacity.value,
-      disk: join(this.dir, 'disks', `${name}.ext4`),
+      store,
+      disk: join(storeDir, `${name}.ext4`),
     };
     await createVolumeDisk(record.disk, record.capacityMiB, name);
     await this.records.put(record);
