@@ -4,16 +4,17 @@ import type { MountSpec } from '@vic/protocol';
 import { native } from '../sys/native';
 import { copyMetadata, copyTree } from './copy-tree';
 import { findDiskBySerial } from './find-disk';
+import { resolveInRoot } from './resolve-in-root';
 
 /** Where volume disks are mounted before they are bound into the container's root. */
 const VOLUMES_DIR = '/.vic/volumes';
 /** mke2fs makes it; dockerd's volumes start empty, so a volume holding only an empty one counts as empty. */
 const LOST_AND_FOUND = 'lost+found';
 
-/** The target inside `root`; the endpoint sends absolute, clean paths, and this refuses anything else. */
+/** The target inside `root`, symbolic links followed within it; the endpoint sends absolute, clean paths, and this refuses anything else. */
 function pathInRoot(root: string, target: string): string {
   if (!target.startsWith('/') || target.split('/').includes('..')) throw new Error(`mount target ${JSON.stringify(target)} must be an absolute path without '..'`);
-  return join(root, target);
+  return resolveInRoot(root, target);
 }
 
 /** Empties a fresh volume of its lost+found; true when nothing else is in it. */

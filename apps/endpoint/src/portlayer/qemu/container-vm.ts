@@ -103,8 +103,9 @@ export async function startContainerVm(spec: ContainerVmSpec): Promise<Container
     await stopDaemons();
     throw error;
   }
-  // virtiofsd serves this VM only: it goes when the VM goes, however the VM ends.
-  void vm.exited.then(stopDaemons);
+  // virtiofsd serves this VM only: it goes when the VM goes, however the VM ends. Nobody awaits
+  // this path, so a failure (a read-only view that will not unmount) goes to the endpoint's log.
+  void vm.exited.then(stopDaemons).catch((error: Error) => console.error(`container ${spec.containerId}: stopping virtiofsd: ${error.message}`));
   try {
     const client = await TetherClient.connect({
       socketPath: vm.channelPath,
