@@ -141,6 +141,21 @@ describe('docker volume', () => {
     expect(missing.stderr).toContain('no such volume');
   });
 
+  it('gives --volumes-from the other container\'s volumes, read-only with :ro, and counts both as users', async () => {
+    const source = (await ok('create', '--name', 'data-holder', '-v', 'inherited:/from', '-v', '/also', 'busybox', 'true')).trim();
+    const consumer = (await ok('create', '--name', 'consumer', '--volumes-from', 'data-holder:ro', '-v', 'replacing:/also', 'busybox', 'true')).trim();
+    const mounts = JSON.parse(await ok('inspect', '-f', '{{json .Mounts}}', 'consumer')) as { Name: string; Destination: string; RW: boolean }[];
+    expect(mounts.map(({ Name, Destination, RW }) => ({ Name, Destination, RW })).sort((a, b) => a.Destination.localeCompare(b.Destination))).toEqual([
+      { Name: 'replacing', Destination: '/also', RW: true },
+      { Name: 'inherited', Destination: '/from', RW: false },
+    ]);
+    const refused = await docker('volume', 'rm', 'inherited');
+    expect(refused.stderr).toMatch(new RegExp(`volume is in use - \\[(${source}, ${consumer}|${consumer}, ${source})\\]`));
+    expect((await docker('create', '--volumes-from', 'nobody', 'busybox', 'true')).stderr).toContain('No such container: nobody');
+    await ok('rm', '-v', 'consumer', 'data-holder');
+    await ok('volume', 'rm', 'inherited', 'replacing');
+  });
+
   it('creates with labels and a capacity, lists with filters, inspects', async () => {
     await ok('volume', 'create', '--label', 'tier=db', '-o', 'Capacity=64MB', 'sized');
     await ok('volume', 'create', '--driver', 'vsphere', 'other');

@@ -15,6 +15,8 @@ export interface ContainerHostConfig {
   Binds?: string[] | null;
   /** `--mount type=volume|bind,...`. */
   Mounts?: ApiMount[] | null;
+  /** `--volumes-from container[:ro|rw]`. */
+  VolumesFrom?: string[] | null;
   NetworkMode?: string;
 }
 

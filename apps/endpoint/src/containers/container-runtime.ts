@@ -124,7 +124,7 @@ export class ContainerRuntime {
     const argv = [...entrypoint, ...cmd];
     if (argv.length === 0) return fail('INVALID_CONFIG', 'no command specified');
     if (config.StopSignal && !normalizeSignal(config.StopSignal)) return fail('INVALID_CONFIG', `Invalid signal: ${config.StopSignal}`);
-    const mounts = await this.options.volumes.provide(config, defaults.Volumes);
+    const mounts = await this.options.volumes.provide(config, defaults.Volumes, (reference) => store.find(reference));
     if (!mounts.ok) return fail(mounts.error.code === 'NO_SUCH_VOLUME' ? 'NO_SUCH_VOLUME' : 'INVALID_CONFIG', mounts.error.message);
     const record: ContainerRecord = {
       id: randomBytes(32).toString('hex'),

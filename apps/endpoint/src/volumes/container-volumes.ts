@@ -2,7 +2,7 @@ import { fail, ok, type Result } from '@vic/imagec';
 import type { ContainerCreateConfig, ContainerRecord } from '../containers/container-record';
 import type { EventLog } from '../events/event-log';
 import type { VmMount } from '../portlayer/port-layer';
-import { parseContainerMounts } from './mount-request';
+import { parseContainerMounts, parseVolumesFrom } from './mount-request';
 import { provideMounts, type MountErrorCode } from './provide-mounts';
 import type { VolumeStore } from './volume-store';
 import type { MountPoint } from './volume-record';
@@ -14,15 +14,42 @@ export class ContainerVolumes {
     private readonly events: EventLog,
   ) {}
 
-  /** Parses `-v`, `--mount` and the image's and request's VOLUME paths, and makes what they need. */
-  async provide(config: ContainerCreateConfig, imageVolumes: Record<string, object> | undefined): Promise<Result<MountPoint[], MountErrorCode>> {
+  /**
+   * Parses `--volumes-from`, `-v`, `--mount` and the image's and request's VOLUME paths, and
+   * makes what they need; `-v` and `--mount` win over `--volumes-from` at the same target, as in
+   * dockerd. `findContainer` looks up the containers volumes are taken from.
+   */
+  async provide(config: ContainerCreateConfig, imageVolumes: Record<string, object> | undefined, findContainer: (reference: string) => ContainerRecord | undefined): Promise<Result<MountPoint[], MountErrorCode>> {
+    const inherited = this.inherited(config.HostConfig?.VolumesFrom ?? [], findContainer);
+    if (!inherited.ok) return inherited;
     const requests = parseContainerMounts({
       binds: config.HostConfig?.Binds ?? [],
       mounts: config.HostConfig?.Mounts ?? [],
       volumePaths: [...Object.keys(imageVolumes ?? {}), ...Object.keys(config.Volumes ?? {})],
+      inheritedTargets: inherited.value.map((point) => point.target),
     });
     if (!requests.ok) return requests;
-    return provideMounts(this.store, requests.value);
+    const provided = await provideMounts(this.store, requests.value);
+    if (!provided.ok) return provided;
+    const replaced = new Set(provided.value.map((point) => point.target));
+    const points = [...inherited.value.filter((point) => !replaced.has(point.target)), ...provided.value];
+    return ok(points.sort((a, b) => a.target.split('/').length - b.target.split('/').length));
+  }
+
+  /** `--volumes-from`: the other container's mounts, read-only when it or `:ro` says so, never copying image content. */
+  private inherited(specs: string[], findContainer: (reference: string) => ContainerRecord | undefined): Result<MountPoint[], MountErrorCode> {
+    // By target: a later container's mount replaces an earlier one's there, as in dockerd.
+    const points = new Map<string, MountPoint>();
+    for (const spec of specs) {
+      const parsed = parseVolumesFrom(spec);
+      if (!parsed.ok) return parsed;
+      const source = findContainer(parsed.value.container);
+      if (!source) return fail('INVALID_MOUNT', `No such container: ${parsed.value.container}`);
+      for (const point of source.mounts ?? []) {
+        points.set(point.target, { ...point, readOnly: point.readOnly || parsed.value.readOnly, ...(point.type === 'volume' ? { copyImageContent: false } : {}) });
+      }
+    }
+    return ok([...points.values()]);
   }
 
   /** The container's mounts as its VM gets them: each volume's disk, each host directory. */

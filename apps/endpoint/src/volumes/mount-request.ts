@@ -105,6 +105,16 @@ export interface ContainerMountInput {
   mounts: ApiMount[];
   /** Paths the image (`VOLUME`) and the create request's `Config.Volumes` (`-v /path`) want a volume at. */
   volumePaths: string[];
+  /** Targets `--volumes-from` already fills: an image's VOLUME there is not made. */
+  inheritedTargets?: string[];
+}
+
+/** One `--volumes-from container[:ro|rw]`. */
+export function parseVolumesFrom(spec: string): Result<{ container: string; readOnly: boolean }, 'INVALID_MOUNT'> {
+  const [container = '', mode, ...rest] = spec.split(':');
+  if (!container || rest.length > 0) return invalidSpec(spec);
+  if (mode !== undefined && mode !== 'ro' && mode !== 'rw') return fail('INVALID_MOUNT', `invalid mode: ${mode}`);
+  return ok({ container, readOnly: mode === 'ro' });
 }
 
 /**
@@ -123,7 +133,8 @@ export function parseContainerMounts(input: ContainerMountInput): Result<MountRe
     if (!parsed.ok) return parsed;
     explicit.push(parsed.value);
   }
-  const seen = new Set<string>();
+  const seen = new Set<string>(input.inheritedTargets);
+  for (const request of explicit) seen.delete(request.target); // an explicit mount replaces an inherited one
   for (const request of explicit) {
     if (seen.has(request.target)) return fail('INVALID_MOUNT', `Duplicate mount point: ${request.target}`);
     seen.add(request.target);

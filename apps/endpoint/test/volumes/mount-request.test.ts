@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCapacity } from '../../src/volumes/capacity';
-import { parseApiMount, parseBind, parseContainerMounts } from '../../src/volumes/mount-request';
+import { parseApiMount, parseBind, parseContainerMounts, parseVolumesFrom } from '../../src/volumes/mount-request';
 
 describe('parseBind (-v)', () => {
   it('reads named volumes, host directories and anonymous volumes with their modes', () => {
@@ -54,5 +54,20 @@ describe('parseCapacity', () => {
     expect(parseCapacity('lots').ok).toBe(false);
     expect(parseCapacity('2PB').ok).toBe(false);
     expect(parseCapacity('1MB')).toMatchObject({ ok: false, error: { message: 'invalid Capacity "1MB": a volume needs at least 16MB' } });
+  });
+});
+
+describe('parseVolumesFrom', () => {
+  it('reads container[:ro|rw] and refuses other modes', () => {
+    expect(parseVolumesFrom('data')).toEqual({ ok: true, value: { container: 'data', readOnly: false } });
+    expect(parseVolumesFrom('data:ro')).toEqual({ ok: true, value: { container: 'data', readOnly: true } });
+    expect(parseVolumesFrom('data:z')).toMatchObject({ ok: false, error: { message: 'invalid mode: z' } });
+  });
+
+  it('skips an image VOLUME where an inherited mount already is, and lets an explicit mount replace one', () => {
+    const parsed = parseContainerMounts({ binds: ['v:/inherited'], mounts: [], volumePaths: ['/inherited', '/other'], inheritedTargets: ['/inherited', '/kept'] });
+    expect(parsed.ok && parsed.value.map((mount) => mount.target)).toEqual(['/inherited', '/other']);
+    const skipped = parseContainerMounts({ binds: [], mounts: [], volumePaths: ['/kept'], inheritedTargets: ['/kept'] });
+    expect(skipped.ok && skipped.value).toEqual([]);
   });
 });
