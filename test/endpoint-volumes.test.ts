@@ -168,6 +168,10 @@ describe('docker volume', () => {
     await ok('create', '--name', 'holder', '-v', 'other:/other', 'busybox', 'true');
     expect(await volumeNames('dangling=false')).toEqual(['other']);
     expect(await volumeNames('dangling=true')).toContain('sized');
+    const usage = (await ok('system', 'df', '-v', '--format', '{{json .Volumes}}')).trim();
+    const other = (JSON.parse(usage) as { Name: string; Links: string; Size: string }[]).find((volume) => volume.Name === 'other');
+    expect(other).toMatchObject({ Links: '1' });
+    expect(other!.Size).toMatch(/^\d+(\.\d+)?[kM]?B$/);
     await ok('rm', 'holder');
 
     const wrongCapacity = await docker('volume', 'create', '-o', 'Capacity=lots', 'bad');

@@ -64,7 +64,7 @@ export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyIns
 
   routeUpgradeRequests(app);
 
-  registerSystemRoutes(app, { facts: deps.facts, images: deps.images, containers: deps.containers });
+  registerSystemRoutes(app, { facts: deps.facts, images: deps.images, containers: deps.containers, volumes: deps.volumes });
   registerImageRoutes(app, deps);
   registerAuthRoutes(app, deps.registry);
   registerContainerRoutes(app, deps);

@@ -15,6 +15,11 @@ export function volumeJson(record: VolumeRecord) {
   };
 }
 
+/** A volume with its `UsageData` (bytes its sparse disk takes, containers using it), for `docker system df`. */
+export async function volumeUsageJson(record: VolumeRecord, volumes: VolumeStore) {
+  return { ...volumeJson(record), UsageData: { Size: await volumes.diskUsage(record.id), RefCount: volumes.users(record.id).length } };
+}
+
 /** One of a container's `Mounts` in dockerd's inspect shape. */
 export function mountJson(point: MountPoint, volumes: VolumeStore) {
   if (point.type === 'bind') {
