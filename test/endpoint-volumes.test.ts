@@ -60,7 +60,7 @@ describe('a named volume', () => {
     expect(await volumeNames()).toContain('shared');
 
     const since = String(Math.floor(Date.now() / 1000) - 1);
-    await ok('run', '-d', '--name', 'reader', '-v', 'shared:/data:ro', 'busybox', 'sleep', '1000');
+    const readerId = (await ok('run', '-d', '--name', 'reader', '-v', 'shared:/data:ro', 'busybox', 'sleep', '1000')).trim();
     const read = await docker('exec', 'reader', 'sh', '-c', 'cat /data/note; stat -c %u:%g /data/sub; echo more > /data/other');
     expect(read.stdout).toBe('written by the first\n1000:1000\n');
     expect(read.stderr).toContain("can't create /data/other: Read-only file system");
@@ -69,10 +69,23 @@ describe('a named volume', () => {
     // One disk, one VM: a second running container would corrupt the file system.
     const second = await docker('run', '--rm', '-v', 'shared:/data', 'busybox', 'true');
     expect(second.code).not.toBe(0);
-    expect(second.stderr).toContain('volume shared is in use by running container');
+    expect(second.stderr).toContain(`volume shared is attached to container ${readerId}, which is running or being copied`);
     await ok('rm', '-f', 'reader');
     const events = await ok('events', '--since', since, '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=volume', '--filter', 'volume=shared', '--format', '{{.Action}}');
     expect(events.trim().split('\n')).toEqual(['mount', 'unmount']);
+  });
+
+  it('takes docker cp into a stopped container\'s volume and host directory, where its process then finds the files', async () => {
+    const hostDir = join(host, 'cp-target');
+    mkdirSync(hostDir);
+    writeFileSync(join(host, 'into-volume.txt'), 'copied into the volume\n');
+    await ok('create', '--name', 'copied', '-v', 'copyvol:/data', '-v', `${hostDir}:/hostdir`, 'busybox', 'cat', '/data/into-volume.txt', '/hostdir/into-volume.txt');
+    await ok('cp', join(host, 'into-volume.txt'), 'copied:/data/');
+    await ok('cp', join(host, 'into-volume.txt'), 'copied:/hostdir/');
+    expect(readFileSync(join(hostDir, 'into-volume.txt'), 'utf8')).toBe('copied into the volume\n');
+    expect(await ok('start', '-a', 'copied')).toBe('copied into the volume\ncopied into the volume\n');
+    await ok('rm', 'copied');
+    await ok('volume', 'rm', 'copyvol');
   });
 
   it('starts with what the image has at its path, owners kept', async () => {

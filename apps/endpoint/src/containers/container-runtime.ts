@@ -67,6 +67,8 @@ export class ContainerRuntime {
   private readonly starting = new Set<string>();
   /** The last use of a stopped container's file system on the host; start and remove wait for it. */
   private readonly hostFilesystemUse = new Map<string, Promise<unknown>>();
+  /** Containers whose file system (volumes included) is mounted on the host, or waiting to be. */
+  private readonly onHost = new Map<string, number>();
 
   private constructor(private readonly options: RuntimeOptions) {}
 
@@ -184,11 +186,27 @@ export class ContainerRuntime {
     const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
     const layers = this.layerDisks(image);
+    const shared = this.options.volumes.sharedWithLive(record, this.liveRecords());
+    if (shared) return fail('CONFLICT', shared);
+    const mounts = this.options.volumes.vmMounts(record);
+    if (!mounts.ok) return fail('NO_SUCH_VOLUME', mounts.error.message);
     const previous = this.hostFilesystemUse.get(record.id) ?? Promise.resolve();
-    const current = previous.then(() => this.options.portLayer.withContainerFilesystem(record.id, layers, use));
+    this.onHost.set(record.id, (this.onHost.get(record.id) ?? 0) + 1);
+    const current = previous.then(() => this.options.portLayer.withContainerFilesystem(record.id, layers, use, mounts.value));
+    const over = current.catch(() => undefined);
+    void over.then(() => {
+      const left = this.onHost.get(record.id)! - 1;
+      if (left === 0) this.onHost.delete(record.id);
+      else this.onHost.set(record.id, left);
+    });
     // Later users wait for this one to be over, not for it to succeed.
-    this.hostFilesystemUse.set(record.id, current.catch(() => undefined));
+    this.hostFilesystemUse.set(record.id, over);
     return ok(current);
+  }
+
+  /** Containers whose volume disks are attached somewhere: VMs running or starting, file systems mounted on the host. */
+  private liveRecords(): ContainerRecord[] {
+    return [...new Set([...this.running.keys(), ...this.starting, ...this.onHost.keys()])].flatMap((id) => this.options.store.get(id) ?? []);
   }
 
   private layerDisks(image: ImageRecord): LayerDisk[] {
@@ -201,8 +219,7 @@ export class ContainerRuntime {
     const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
     const { memoryMiB, cpus } = vmSizeOf(record.config.HostConfig);
-    const live = [...this.running.keys(), ...this.starting].flatMap((id) => this.options.store.get(id) ?? []);
-    const shared = this.options.volumes.sharedWithLive(record, live);
+    const shared = this.options.volumes.sharedWithLive(record, this.liveRecords());
     if (shared) return this.startFailed(record, new Error(shared));
     const mounts = this.options.volumes.vmMounts(record);
     if (!mounts.ok) return this.startFailed(record, new Error(mounts.error.message));

@@ -68,7 +68,8 @@ export class ContainerVolumes {
   }
 
   /**
-   * A volume disk of `record` that one of `live` (containers whose VMs run or start) already has:
+   * A volume disk of `record` that one of `live` (containers whose VMs run or start, or whose
+   * file systems are mounted on the host for a copy) already has:
    * two VMs writing one ext4 disk would corrupt it, so unlike dockerd's directories a vic volume
    * is in one running container at a time, as VIC's disks were.
    */
@@ -76,7 +77,7 @@ export class ContainerVolumes {
     for (const point of record.mounts ?? []) {
       if (point.type !== 'volume') continue;
       const holder = live.find((other) => other.id !== record.id && other.mounts?.some((mount) => mount.type === 'volume' && mount.name === point.name));
-      if (holder) return `volume ${point.name} is in use by running container ${holder.id}: a vic volume is a disk, attached to one container VM at a time`;
+      if (holder) return `volume ${point.name} is attached to container ${holder.id}, which is running or being copied: a vic volume is a disk, attached to one container VM or host copy at a time`;
     }
     return null;
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer } from '../port-layer';
+import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, VmMount } from '../port-layer';
 import { createWritableDisk, WRITABLE_DISK_FILE } from '../writable-disk';
 import { startContainerVm, type ContainerVm } from './container-vm';
 import { withHostRootfs } from './host-rootfs';
@@ -48,9 +48,9 @@ export class QemuPortLayer implements PortLayer {
     };
   }
 
-  async withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>): Promise<T> {
+  async withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>, mounts: VmMount[] = []): Promise<T> {
     if (this.running.has(containerId)) throw new Error(`container ${containerId} has a VM running; its disk cannot be mounted on the host`);
-    return withHostRootfs(layers, await this.writableDisk(containerId), use);
+    return withHostRootfs(layers, await this.writableDisk(containerId), use, mounts);
   }
 
   async removeContainer(containerId: string): Promise<void> {
