@@ -280,3 +280,33 @@ describe('vic-machine --volume-store', () => {
     expect(malformed.stderr).toContain('--volume-store "relative/dir:fast" is not DIR:LABEL');
   });
 });
+
+describe('with live restore', () => {
+  /** Read-only views of host directories (see read-only-view.ts) mounted on this host now. */
+  const readOnlyViews = () => readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((line) => line.includes(' /tmp/vic-ro-'));
+
+  it('keeps a running container\'s volume and host directories served across an endpoint restart, and cleans up after it', async () => {
+    const viewsBefore = readOnlyViews();
+    const live = await startBusyboxVch('volumes-live', { liveRestore: true });
+    try {
+      const [shared, readOnly] = [join(host, 'live-shared'), join(host, 'live-ro')];
+      mkdirSync(shared);
+      mkdirSync(readOnly);
+      writeFileSync(join(readOnly, 'fixed.txt'), 'fixed\n');
+      await live.ok('run', '-d', '--name', 'survivor', '-v', `${shared}:/shared`, '-v', `${readOnly}:/ro:ro`, '-v', 'livevol:/vol', 'busybox', 'sleep', '1000');
+      expect(readOnlyViews()).toHaveLength(viewsBefore.length + 1);
+      await live.restart();
+
+      const after = await live.docker('exec', 'survivor', 'sh', '-c', 'echo after the restart > /shared/out.txt; cat /ro/fixed.txt; echo x > /ro/fixed.txt || echo refused; echo kept > /vol/v; cat /vol/v');
+      expect(after.stdout).toBe('fixed\nrefused\nkept\n');
+      expect(readFileSync(join(shared, 'out.txt'), 'utf8')).toBe('after the restart\n');
+
+      await live.ok('rm', '-f', 'survivor');
+      const deadline = Date.now() + 30_000;
+      while (readOnlyViews().length > viewsBefore.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(readOnlyViews()).toEqual(viewsBefore);
+    } finally {
+      await live.close();
+    }
+  });
+});

@@ -6,7 +6,8 @@
  * With --tls-dir it serves TLS from DIR/server-cert.pem and DIR/server-key.pem and requires client
  * certificates signed by DIR/ca.pem. Once listening it prints one line, LISTENING_PREFIX followed by
  * the DOCKER_HOST it serves (the real port when P is 0), which is how vic-machine learns it is up.
- * SIGTERM or SIGINT closes the server and ends every container VM it started.
+ * SIGTERM or SIGINT closes the server. Container VMs keep running (dockerd's live-restore), and
+ * the next endpoint over the same state directory takes them over; `vic-machine delete` ends them.
  *
  * Refusing plain HTTP on a non-loopback address is vic-machine's rule (checked before it makes
  * anything); this process trusts the arguments it was started with.
@@ -14,13 +15,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { killAllVms } from './portlayer/qemu';
 import type { ServerTls } from './api/api-server';
 import { startVchEndpoint, type VchEndpoint } from './vch-endpoint';
 
 /** vic-machine waits for this line in the endpoint log (apps/vic-machine/src/endpoint-process.ts). */
 const LISTENING_PREFIX = 'vic endpoint listening on ';
-/** Open attach streams can hold server.close() forever; after this the VMs are ended regardless. */
+/** Open attach streams can hold server.close() forever; after this the process exits regardless. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
 function usageError(message: string): never {
@@ -68,7 +68,7 @@ async function closeWithin(endpoint: VchEndpoint, timeoutMs: number): Promise<vo
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
-      console.error(`endpoint: the server did not close within ${timeoutMs / 1000} s; ending its VMs anyway`);
+      console.error(`endpoint: the server did not close within ${timeoutMs / 1000} s; exiting anyway`);
       resolve();
     }, timeoutMs);
   });
@@ -103,6 +103,7 @@ const endpoint = await startVchEndpoint({
   ...(tlsDir ? { tls: readTls(tlsDir) } : {}),
   insecureRegistries: values['insecure-registry'] ?? [],
   volumeStores: parseVolumeStores(values['volume-store'] ?? []),
+  liveRestore: true,
 }).catch((error: Error) => {
   console.error(`endpoint: VCH ${name} cannot serve on ${host}:${port}: ${error.message}`);
   process.exit(1);
@@ -113,9 +114,8 @@ let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.log(`endpoint: ${signal}: closing the server and ending container VMs`);
+  console.log(`endpoint: ${signal}: closing the server; container VMs keep running`);
   await closeWithin(endpoint, CLOSE_TIMEOUT_MS);
-  await killAllVms();
   process.exit(0);
 }
 process.on('SIGTERM', (signal) => void stop(signal));

@@ -28,6 +28,11 @@ export interface VchEndpointOptions {
   insecureRegistries?: string[];
   /** Volume store label -> directory for its volume disks; "default" is under `stateDir` unless given. */
   volumeStores?: Record<string, string>;
+  /**
+   * dockerd's live-restore: container VMs keep running when the endpoint closes or dies, and the
+   * next endpoint over the same state takes them over. Off, closing powers them off.
+   */
+  liveRestore?: boolean;
 }
 
 export interface VchEndpoint {
@@ -37,18 +42,28 @@ export interface VchEndpoint {
   close(): Promise<void>;
 }
 
-/** Opens a VCH's state under `stateDir` and serves its Docker Engine API; closing it powers off its container VMs. */
+/** Opens a VCH's state under `stateDir` and serves its Docker Engine API; closing it powers off its container VMs unless `liveRestore`. */
 export async function startVchEndpoint(options: VchEndpointOptions): Promise<VchEndpoint> {
   const insecureRegistries = options.insecureRegistries ?? [];
   const registryOptions = { insecureRegistries, certsDir: join(options.stateDir, 'certs.d') };
   const registry = new RegistryClient(registryOptions);
   const images = await ImageStore.open(join(options.stateDir, 'images'));
   const containers = await ContainerStore.open(join(options.stateDir, 'containers'));
-  const portLayer = new QemuPortLayer({ iso: options.iso, workRoot: join(options.stateDir, 'vms') });
+  const portLayer = new QemuPortLayer({ iso: options.iso, workRoot: join(options.stateDir, 'vms'), vmsOutliveEndpoint: options.liveRestore === true });
   const events = new EventLog();
   const volumes = await VolumeStore.open(join(options.stateDir, 'volumes'), events, (name) => volumeUsers(containers.all(), name), options.volumeStores);
-  const runtime = await ContainerRuntime.open({ store: containers, images, portLayer, events, logDir: join(options.stateDir, 'logs'), volumes: new ContainerVolumes(volumes, events) });
-  const execs = new ExecRuntime(runtime, await ExecStore.open(join(options.stateDir, 'execs')), events);
+  const execStore = await ExecStore.open(join(options.stateDir, 'execs'));
+  const runtime = await ContainerRuntime.open({
+    store: containers,
+    images,
+    portLayer,
+    events,
+    logDir: join(options.stateDir, 'logs'),
+    volumes: new ContainerVolumes(volumes, events),
+    adoptExecSession: (status) => execStore.sessionStreams(status.id),
+  });
+  const execs = new ExecRuntime(runtime, execStore, events);
+  await execs.adoptRunning();
   const server = buildApiServer(
     {
       images,
@@ -69,7 +84,8 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
     dockerHost: address.replace(/^https?:\/\//, 'tcp://'),
     async close() {
       await server.close();
-      await runtime.shutdown();
+      if (options.liveRestore) runtime.release();
+      else await runtime.shutdown();
       registry.close();
     },
   };

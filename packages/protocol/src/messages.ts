@@ -206,6 +206,9 @@ export type Request =
   | ArchiveInRequest
   /** The host no longer wants a transfer (its client went away): stop it and forget its channel. */
   | { op: 'abortTransfer'; channel: number }
+  /** Freezes every process of the container (docker pause); the tether keeps serving. */
+  | { op: 'pause' }
+  | { op: 'unpause' }
   | { op: 'ping' }
   | { op: 'powerOff' };
 
@@ -226,6 +229,8 @@ export interface ReplyValues {
   archiveOut: null;
   archiveIn: null;
   abortTransfer: null;
+  pause: null;
+  unpause: null;
   ping: { time: number };
   powerOff: null;
 }

@@ -18,8 +18,3 @@ const statusByCode: Record<ContainerErrorCode, number> = {
 export function orThrow<T>(result: Result<T, ContainerErrorCode>): T {
   return valueOrApiError(result, statusByCode);
 }
-
-/** A boolean query parameter as dockerd reads it: 1/true/True. */
-export function queryFlag(value: string | undefined): boolean {
-  return value !== undefined && ['1', 'true', 'True', 'TRUE'].includes(value);
-}

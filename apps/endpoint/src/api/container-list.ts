@@ -3,6 +3,7 @@ import type { ContainerRecord, ContainerStatus } from '../containers/container-r
 import type { ContainerStore } from '../containers/container-store';
 import { DockerApiError } from './docker-error';
 import { labelsMatch, parseFilters } from './filters';
+import { queryFlag } from './query-flag';
 
 export interface ListQuery {
   all?: string;
@@ -13,8 +14,6 @@ export interface ListQuery {
 const KNOWN_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'before', 'since', 'ancestor', 'volume'] as const;
 /** The statuses dockerd's `status` filter accepts (vic has no restarting, removing or dead containers, but they are valid words). */
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
-
-const truthy = (value: string | undefined) => value !== undefined && value !== '' && value !== '0' && value !== 'false';
 
 /** `GET /containers/json`: newest first, running ones unless `all`, then dockerd's filters and the limit. */
 export function listContainers(store: ContainerStore, images: ImageStore, query: ListQuery): ContainerRecord[] {
@@ -39,7 +38,7 @@ export function listContainers(store: ContainerStore, images: ImageStore, query:
   });
   const limit = query.limit !== undefined && query.limit !== '' ? Number(query.limit) : -1;
   // A limit, or a filter on status, exit code or creation order, looks at every container, as dockerd does.
-  const all = truthy(query.all) || limit > 0 || ['status', 'exited', 'before', 'since'].some((name) => filters.has(name));
+  const all = queryFlag(query.all) || limit > 0 || ['status', 'exited', 'before', 'since'].some((name) => filters.has(name));
   const matches = (record: ContainerRecord) => {
     const status: ContainerStatus = record.state.status;
     const created = Date.parse(record.created);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fail, ok, type ImageRecord, type ImageStore, type Result } from '@vic/imagec';
 import type { EventLog } from '../events/event-log';
 import { ContainerLogWriter } from '../logs/container-log';
-import type { LayerDisk, PortLayer } from '../portlayer/port-layer';
+import type { ContainerVmHandle, LayerDisk, PortLayer, SessionAdopter } from '../portlayer/port-layer';
 import type { Attachment } from './attachment';
 import type { ContainerCreateConfig, ContainerRecord, ContainerState } from './container-record';
 import { generateContainerName } from './container-names';
@@ -29,6 +29,8 @@ export interface RuntimeOptions {
   logDir: string;
   /** Volumes and bind mounts. */
   volumes: ContainerVolumes;
+  /** How to carry a process other than the main one (an exec) in a VM taken over after a restart. */
+  adoptExecSession?: SessionAdopter;
 }
 
 interface Waiter {
@@ -44,6 +46,8 @@ const KILL_GRACE_MS = 10_000;
 const DEFAULT_STOP_TIMEOUT_S = 10;
 /** What dockerd's wait reports for a container whose start failed. */
 const START_FAILED_EXIT_CODE = 128;
+/** The tether session that runs the container's main process. */
+const MAIN_SESSION = 'main';
 const validName = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 function timeout(ms: number): Promise<'timeout'> {
@@ -69,21 +73,55 @@ export class ContainerRuntime {
   private readonly hostFilesystemUse = new Map<string, Promise<unknown>>();
   /** Containers whose file system (volumes included) is mounted on the host, or waiting to be. */
   private readonly onHost = new Map<string, number>();
+  /** The endpoint let go of its VMs (see release). */
+  private releasedVms = false;
 
   private constructor(private readonly options: RuntimeOptions) {}
 
   /**
-   * Opens the runtime over the stored containers. A container recorded as running whose VM did
-   * not survive the endpoint's restart is recorded as exited, as dockerd does after a crash.
+   * Opens the runtime over the stored containers. A container recorded as running whose VM
+   * outlived the previous endpoint is taken over, its output log carried on where it stopped; one
+   * whose VM is gone is recorded as exited, as dockerd does after a crash.
    */
   static async open(options: RuntimeOptions): Promise<ContainerRuntime> {
     mkdirSync(options.logDir, { recursive: true });
     const runtime = new ContainerRuntime(options);
     for (const record of options.store.all()) {
       if (record.state.status !== 'running' && record.state.status !== 'paused') continue;
-      await runtime.update(record.id, { ...record.state, status: 'exited', exitCode: 255, pid: undefined, finishedAt: new Date().toISOString(), error: 'the endpoint restarted while the container ran' });
+      const adopted = await runtime.adopt(record);
+      if (adopted.ok) continue;
+      await runtime.update(record.id, { ...record.state, status: 'exited', exitCode: 255, pid: undefined, finishedAt: new Date().toISOString(), error: adopted.error.message });
     }
     return runtime;
+  }
+
+  /** Takes over a running container's VM after an endpoint restart. */
+  private async adopt(record: ContainerRecord): Promise<Result<void, ContainerErrorCode>> {
+    const gone = fail('START_FAILED', 'the endpoint restarted while the container ran, and its VM did not survive');
+    const adoptSession: SessionAdopter = (status) =>
+      status.id === MAIN_SESSION ? { tty: record.config.Tty === true, openStdin: record.config.OpenStdin === true } : (this.options.adoptExecSession?.(status) ?? null);
+    let adopted: ContainerVmHandle | null;
+    try {
+      adopted = await this.options.portLayer.adopt(record.id, adoptSession);
+    } catch (error) {
+      return fail('START_FAILED', (error as Error).message);
+    }
+    if (!adopted) return gone;
+    const main = adopted.client.adoptedSession(MAIN_SESSION);
+    if (!main) {
+      await adopted.powerOff();
+      return gone;
+    }
+    const running = new RunningContainer(adopted, main, new ContainerLogWriter(this.logPath(record.id)), record.config.StdinOnce === true);
+    running.paused = record.state.status === 'paused';
+    this.running.set(record.id, running);
+    this.exitRecorded.set(record.id, this.recordExit(record.id, running));
+    return ok(undefined);
+  }
+
+  /** The VMs were handed over to a successor endpoint: nothing about them is to be recorded here. */
+  get released(): boolean {
+    return this.releasedVms;
   }
 
   get images(): ImageStore {
@@ -236,7 +274,7 @@ export class ContainerRuntime {
       });
       try {
         const main = await vm.client.startSession({
-          id: 'main',
+          id: MAIN_SESSION,
           argv: [record.path, ...record.args],
           env: record.env,
           ...(record.config.WorkingDir ? { cwd: record.config.WorkingDir } : {}),
@@ -315,7 +353,7 @@ export class ContainerRuntime {
     return ok(undefined);
   }
 
-  /** Freezes the container's VM: its processes stop where they are, its memory stays. */
+  /** Freezes the container's processes where they are (the guest's cgroup freezer); its tether keeps serving top, cp and stats. */
   async pause(input: string): Promise<Result<void, ContainerErrorCode>> {
     const found = this.find(input);
     if (!found.ok) return found;
@@ -396,6 +434,17 @@ export class ContainerRuntime {
     return ok(undefined);
   }
 
+  /**
+   * Lets go of every container VM without stopping it: the endpoint is leaving, and the next one
+   * over the same state takes the VMs over. Nothing about them is recorded from here on.
+   */
+  release(): void {
+    this.releasedVms = true;
+    this.options.portLayer.releaseAll();
+    for (const running of this.running.values()) running.log.close();
+    this.running.clear();
+  }
+
   /** Powers off every container VM, recording each as exited: the endpoint is shutting down. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.running.values()].map((running) => running.vm.powerOff()));
@@ -416,7 +465,7 @@ export class ContainerRuntime {
 
   private async signal(record: ContainerRecord, running: RunningContainer, signal: string): Promise<void> {
     if (running.paused) {
-      // A frozen VM cannot deliver a signal; dockerd's stop and kill act on paused containers too.
+      // A frozen process acts on no signal but SIGKILL; dockerd's stop and kill act on paused containers too.
       await running.vm.resume();
       running.paused = false;
       await this.update(record.id, { ...this.options.store.get(record.id)!.state, status: 'running' });
@@ -428,9 +477,11 @@ export class ContainerRuntime {
   /** Waits for the main process to end, writes the exit down, lets attached clients and waiters go and powers the VM off. */
   private async recordExit(id: string, running: RunningContainer): Promise<void> {
     const code = await running.exited;
+    if (this.releasedVms) return; // the VM belongs to the next endpoint now
     const record = this.options.store.get(id);
-    running.log.close();
+    // Exited before the log closes: a client whose `logs -f` just ended sees the container stopped.
     if (record) await this.update(id, { status: 'exited', exitCode: code, ...(record.state.startedAt ? { startedAt: record.state.startedAt } : {}), finishedAt: new Date().toISOString() });
+    running.log.close();
     running.endAttachments();
     await Promise.race([running.main.release().catch(() => undefined), timeout(POWER_OFF_TIMEOUT_MS)]);
     await Promise.race([running.vm.poweredOff, timeout(POWER_OFF_TIMEOUT_MS)]);

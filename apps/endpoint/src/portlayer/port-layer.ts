@@ -1,5 +1,5 @@
 import type { ContainerConfig, DiskRef } from '@vic/protocol';
-import type { TetherClient } from '../tether-bridge/tether-client';
+import type { TetherClient, TetherClientOptions } from '../tether-bridge/tether-client';
 
 /** A read-only image layer disk, as the image store made it. */
 export interface LayerDisk {
@@ -27,7 +27,7 @@ export interface ContainerVmRequest {
 /** A powered-on container VM whose tether has mounted the container's root. */
 export interface ContainerVmHandle {
   client: TetherClient;
-  /** Freezes the VM's vCPUs; the container's processes stop where they are. */
+  /** Freezes the container's processes where they are (docker pause); the tether keeps serving. */
   pause(): Promise<void>;
   resume(): Promise<void>;
   /** Resolves (never rejects) once the VM is off, however it got there. */
@@ -35,6 +35,9 @@ export interface ContainerVmHandle {
   /** Powers the VM off now (forcibly if it will not go) and drops the channel. */
   powerOff(): Promise<void>;
 }
+
+/** How a restarted endpoint carries the sessions a VM it takes over already runs. */
+export type SessionAdopter = NonNullable<TetherClientOptions['adoptSession']>;
 
 /**
  * The port layer: where container VMs live. One VM per container; the container's writable disk
@@ -57,4 +60,11 @@ export interface PortLayer {
   removeContainer(containerId: string): Promise<void>;
   /** Ends every VM this port layer runs, for a clean shutdown of the endpoint. */
   powerOffAll(): Promise<void>;
+  /**
+   * Takes over the container's VM if it outlived the previous endpoint and still runs; null when
+   * it is gone. `adoptSession` says how to carry each process the VM already runs.
+   */
+  adopt(containerId: string, adoptSession: SessionAdopter): Promise<ContainerVmHandle | null>;
+  /** Lets go of every VM without ending it: the endpoint leaves and its successor adopts them. */
+  releaseAll(): void;
 }

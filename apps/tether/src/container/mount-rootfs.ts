@@ -44,6 +44,8 @@ function mountContainerSpecials(): void {
   const specials: [string, string, string, number, string][] = [
     ['proc', '/proc', 'proc', native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, ''],
     ['sysfs', '/sys', 'sysfs', native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC | native.MS_RDONLY, ''],
+    // Writable: the tether (in the same root) freezes the container's cgroup for docker pause.
+    ['cgroup2', '/sys/fs/cgroup', 'cgroup2', native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, ''],
     ['devtmpfs', '/dev', 'devtmpfs', native.MS_NOSUID, ''],
     ['devpts', '/dev/pts', 'devpts', native.MS_NOSUID | native.MS_NOEXEC, 'newinstance,gid=5,mode=620,ptmxmode=666'],
     ['shm', '/dev/shm', 'tmpfs', native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, 'mode=1777,size=65536k'],

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { VolumeErrorCode, VolumeCreateRequest, VolumeStore } from '../../volumes/volume-store';
 import { ANONYMOUS_LABEL, type VolumeRecord } from '../../volumes/volume-record';
 import { volumeJson } from '../../volumes/volume-json';
-import { queryFlag } from '../container-errors';
+import { queryFlag } from '../query-flag';
 import { DockerApiError, valueOrApiError } from '../docker-error';
 import { booleanFilter, labelsMatch, parseFilters, type Filters } from '../filters';
 

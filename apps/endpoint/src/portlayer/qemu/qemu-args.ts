@@ -4,6 +4,8 @@ import { kernelCmdline } from './kernel-cmdline';
 /** Where one VM's host-side endpoints live. */
 export interface VmPaths {
   consoleLog: string;
+  /** QEMU's stderr, for a VM that outlives the endpoint (otherwise it is piped). */
+  stderrLog: string;
   channelSocket: string;
   qmpSocket: string;
 }

@@ -18,6 +18,11 @@ export class ReadOnlyView {
 
   private constructor(readonly path: string) {}
 
+  /** A view an earlier endpoint made, to remove. */
+  static at(path: string): ReadOnlyView {
+    return new ReadOnlyView(path);
+  }
+
   static async create(source: string): Promise<ReadOnlyView> {
     const path = mkdtempSync(join(tmpdir(), 'vic-ro-'));
     try {

@@ -20,6 +20,11 @@ export interface VmSpec {
   workDir?: string;
   /** Default: decided once per process by the KVM probe (see accel.ts). */
   accel?: Accel;
+  /**
+   * The VM keeps running when the process that started it ends, so a restarted endpoint can take
+   * it over (QemuVm.adopt); needs a `workDir`, where the VM's files outlive this process too.
+   */
+  outlive?: boolean;
 }
 
 /** A virtio-blk disk; the guest finds it by `serial` in /sys/block/<dev>/serial. */

@@ -1,0 +1,27 @@
+import { vimObject } from '../../soap/xsi.js';
+import { connectInfo } from './device-config-spec.js';
+
+export interface SerialPortDevice {
+  readonly key: number;
+  /** e.g. "tcp://10.0.0.2:2377" (the VM connects) or "telnet://:2377" (the VM listens). */
+  readonly uri: string;
+  /** `client`: the VM dials `uri`; `server`: the VM listens on it. */
+  readonly direction: 'client' | 'server';
+  /** A vSPC proxy in front of the URI, as VIC's appliance used. */
+  readonly proxyUri?: string;
+  readonly startConnected?: boolean;
+}
+
+/** VirtualSerialPort with a VirtualSerialPortURIBackingInfo (a network serial port). */
+export function networkSerialPort(device: SerialPortDevice): object {
+  return vimObject('VirtualSerialPort', {
+    key: device.key,
+    backing: vimObject('VirtualSerialPortURIBackingInfo', {
+      serviceURI: device.uri,
+      direction: device.direction,
+      ...(device.proxyUri === undefined ? {} : { proxyURI: device.proxyUri }),
+    }),
+    connectable: connectInfo(device.startConnected ?? true),
+    yieldOnPoll: true,
+  });
+}
