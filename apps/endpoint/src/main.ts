@@ -1,7 +1,7 @@
 /**
  * The endpoint process of one VCH, as vic-machine starts it:
  *
- *   endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...]
+ *   endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...] [--volume-store LABEL=DIR ...]
  *
  * With --tls-dir it serves TLS from DIR/server-cert.pem and DIR/server-key.pem and requires client
  * certificates signed by DIR/ca.pem. Once listening it prints one line, LISTENING_PREFIX followed by
@@ -25,7 +25,7 @@ const CLOSE_TIMEOUT_MS = 10_000;
 
 function usageError(message: string): never {
   console.error(`endpoint: ${message}`);
-  console.error('usage: endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...]');
+  console.error('usage: endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...] [--volume-store LABEL=DIR ...]');
   process.exit(2);
 }
 
@@ -53,6 +53,17 @@ function readTls(dir: string): ServerTls {
   return { ca: read('ca.pem'), cert: read('server-cert.pem'), key: read('server-key.pem') };
 }
 
+/** `--volume-store LABEL=DIR`, as vic-machine passes each of its `--volume-store DIR:LABEL`. */
+function parseVolumeStores(specs: string[]): Record<string, string> {
+  const stores: Record<string, string> = {};
+  for (const spec of specs) {
+    const equals = spec.indexOf('=');
+    if (equals <= 0 || !spec.slice(equals + 1).startsWith('/')) usageError(`--volume-store ${spec} is not LABEL=/absolute/dir`);
+    stores[spec.slice(0, equals)] = spec.slice(equals + 1);
+  }
+  return stores;
+}
+
 async function closeWithin(endpoint: VchEndpoint, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<void>((resolve) => {
@@ -74,6 +85,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'tls-dir': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
+    'volume-store': { type: 'string', multiple: true },
   },
   strict: true,
 });
@@ -90,6 +102,7 @@ const endpoint = await startVchEndpoint({
   port,
   ...(tlsDir ? { tls: readTls(tlsDir) } : {}),
   insecureRegistries: values['insecure-registry'] ?? [],
+  volumeStores: parseVolumeStores(values['volume-store'] ?? []),
   liveRestore: true,
 }).catch((error: Error) => {
   console.error(`endpoint: VCH ${name} cannot serve on ${host}:${port}: ${error.message}`);

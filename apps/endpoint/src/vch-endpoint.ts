@@ -11,6 +11,9 @@ import type { PortLayer } from './portlayer/port-layer';
 import { QemuPortLayer } from './portlayer/qemu/qemu-port-layer';
 import { VspherePortLayer } from './portlayer/vsphere/vsphere-port-layer';
 import type { VsphereTarget } from './portlayer/vsphere/vsphere-target';
+import { ContainerVolumes } from './volumes/container-volumes';
+import { volumeUsers } from './volumes/volume-users';
+import { VolumeStore } from './volumes/volume-store';
 
 export interface VchEndpointOptions {
   /** The VCH's name, shown by `docker info`. */
@@ -26,6 +29,8 @@ export interface VchEndpointOptions {
   tls?: ServerTls;
   /** Registries reached over HTTP or unverified TLS (host[:port] or CIDR). */
   insecureRegistries?: string[];
+  /** Volume store label -> directory for its volume disks; "default" is under `stateDir` unless given. */
+  volumeStores?: Record<string, string>;
   /**
    * dockerd's live-restore: container VMs keep running when the endpoint closes or dies, and the
    * next endpoint over the same state takes them over. Off, closing powers them off.
@@ -53,6 +58,7 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
     ? await VspherePortLayer.open({ target: options.vsphere, iso: options.iso })
     : new QemuPortLayer({ iso: options.iso, workRoot: join(options.stateDir, 'vms'), vmsOutliveEndpoint: options.liveRestore === true });
   const events = new EventLog();
+  const volumes = await VolumeStore.open(join(options.stateDir, 'volumes'), events, (name) => volumeUsers(containers.all(), name), options.volumeStores);
   const execStore = await ExecStore.open(join(options.stateDir, 'execs'));
   const runtime = await ContainerRuntime.open({
     store: containers,
@@ -60,6 +66,7 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
     portLayer,
     events,
     logDir: join(options.stateDir, 'logs'),
+    volumes: new ContainerVolumes(volumes, events),
     adoptExecSession: (status) => execStore.sessionStreams(status.id),
   });
   const execs = new ExecRuntime(runtime, execStore, events);
@@ -73,6 +80,7 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
       runtime,
       execs,
       events,
+      volumes,
       facts: { id: options.name, name: options.name, stateDir: options.stateDir, backend: portLayer.backend, insecureRegistries, startedAt: new Date() },
     },
     options.tls,

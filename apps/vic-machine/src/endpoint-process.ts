@@ -47,6 +47,7 @@ export async function launchEndpoint(layout: VchLayout, config: VchConfig, timeo
     '--port', String(config.port),
     ...(config.tls ? ['--tls-dir', layout.serverTls] : []),
     ...config.insecureRegistries.flatMap((registry) => ['--insecure-registry', registry]),
+    ...Object.entries(config.volumeStores ?? {}).flatMap(([label, dir]) => ['--volume-store', `${label}=${dir}`]),
   ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: layout.dir });
   closeSync(log);

@@ -44,6 +44,22 @@ export interface RootFilesystem {
   writable?: DiskRef;
 }
 
+/**
+ * A volume the tether mounts at `target` inside the container's root once the root is assembled:
+ * a disk of its own (named and anonymous volumes) or a host directory shared over virtiofs.
+ */
+export type MountSpec =
+  | {
+      kind: 'disk';
+      serial: string;
+      fstype: 'ext4';
+      target: string;
+      readOnly: boolean;
+      /** Copy what the image has at `target` into the volume when the volume is empty, as dockerd does. */
+      copyImageContent: boolean;
+    }
+  | { kind: 'virtiofs'; tag: string; target: string; readOnly: boolean };
+
 export interface ContainerConfig {
   hostname: string;
   domainName?: string;
@@ -52,6 +68,8 @@ export interface ContainerConfig {
   /** resolv.conf name servers and search domains; no file is written when both are empty. */
   dns?: { servers: string[]; search: string[] };
   rootfs: RootFilesystem;
+  /** Volumes and bind mounts, in the order they are mounted (a parent before what is mounted inside it). */
+  mounts?: MountSpec[];
 }
 
 // ---- sessions ----------------------------------------------------------------------------

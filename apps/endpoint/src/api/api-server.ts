@@ -8,8 +8,9 @@ import { registerExecRoutes, type ExecRouteDeps } from './routes/exec-routes';
 import { registerImageRoutes, type ImageRouteDeps } from './routes/image-routes';
 import { registerSystemRoutes, type VchFacts } from './routes/system-routes';
 import { routeUpgradeRequests } from './upgrade-requests';
+import { registerVolumeRoutes, type VolumeRouteDeps } from './routes/volume-routes';
 
-export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps {
+export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps, VolumeRouteDeps {
   facts: VchFacts;
 }
 
@@ -63,11 +64,12 @@ export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyIns
 
   routeUpgradeRequests(app);
 
-  registerSystemRoutes(app, { facts: deps.facts, images: deps.images, containers: deps.containers });
+  registerSystemRoutes(app, { facts: deps.facts, images: deps.images, containers: deps.containers, volumes: deps.volumes });
   registerImageRoutes(app, deps);
   registerAuthRoutes(app, deps.registry);
   registerContainerRoutes(app, deps);
   registerExecRoutes(app, deps);
   registerEventRoutes(app, deps);
+  registerVolumeRoutes(app, deps);
   return app;
 }

@@ -54,7 +54,7 @@ export function containerSummary(record: ContainerRecord) {
 }
 
 /** `GET /containers/{id}/json`, in dockerd's shape. */
-export function containerInspect(record: ContainerRecord, logPath: string) {
+export function containerInspect(record: ContainerRecord, logPath: string, mounts: unknown[] = []) {
   const { state, config } = record;
   const live = state.status === 'running' || state.status === 'paused';
   const host = config.HostConfig ?? {};
@@ -91,6 +91,7 @@ export function containerInspect(record: ContainerRecord, logPath: string) {
     ExecIDs: null,
     HostConfig: {
       Binds: host.Binds ?? null,
+      Mounts: host.Mounts ?? null,
       NetworkMode: host.NetworkMode ?? 'default',
       RestartPolicy: { Name: host.RestartPolicy?.Name || 'no', MaximumRetryCount: host.RestartPolicy?.MaximumRetryCount ?? 0 },
       AutoRemove: host.AutoRemove ?? false,
@@ -102,7 +103,7 @@ export function containerInspect(record: ContainerRecord, logPath: string) {
       Privileged: false,
     },
     GraphDriver: { Name: 'vic', Data: null },
-    Mounts: [],
+    Mounts: mounts,
     Config: {
       Hostname: config.Hostname || record.id.slice(0, 12),
       Domainname: '',
@@ -116,7 +117,7 @@ export function containerInspect(record: ContainerRecord, logPath: string) {
       Env: record.env,
       Cmd: config.Cmd ?? null,
       Image: record.imageName,
-      Volumes: null,
+      Volumes: config.Volumes ?? null,
       WorkingDir: config.WorkingDir ?? '',
       Entrypoint: config.Entrypoint ?? null,
       Labels: record.labels,

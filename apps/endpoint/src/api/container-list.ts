@@ -11,7 +11,7 @@ export interface ListQuery {
   filters?: string;
 }
 
-const KNOWN_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'before', 'since', 'ancestor'] as const;
+const KNOWN_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'before', 'since', 'ancestor', 'volume'] as const;
 /** The statuses dockerd's `status` filter accepts (vic has no restarting, removing or dead containers, but they are valid words). */
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
@@ -50,6 +50,8 @@ export function listContainers(store: ContainerStore, images: ImageStore, query:
     if (before && !before.every((limit) => created < limit)) return false;
     if (since && !since.every((limit) => created > limit)) return false;
     if (ancestors.length > 0 && !ancestors.some((ancestor) => record.imageId === ancestor || record.imageName === ancestor)) return false;
+    // dockerd's volume filter: a volume's name or any mount's destination.
+    if (filters.has('volume') && !filters.get('volume')!.some((value) => record.mounts?.some((mount) => mount.target === value || (mount.type === 'volume' && mount.name === value)))) return false;
     return labelsMatch(filters, record.labels);
   };
   const sorted = store

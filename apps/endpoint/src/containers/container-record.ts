@@ -1,3 +1,6 @@
+import type { ApiMount } from '../volumes/mount-request';
+import type { MountPoint } from '../volumes/volume-record';
+
 /** The part of `HostConfig` vic honours. */
 export interface ContainerHostConfig {
   AutoRemove?: boolean;
@@ -8,7 +11,12 @@ export interface ContainerHostConfig {
   /** [height, width] of the terminal the CLI runs in. */
   ConsoleSize?: [number, number] | null;
   RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
+  /** `-v name:/path[:ro]`, `-v /host/dir:/path[:ro]`. */
   Binds?: string[] | null;
+  /** `--mount type=volume|bind,...`. */
+  Mounts?: ApiMount[] | null;
+  /** `--volumes-from container[:ro|rw]`. */
+  VolumesFrom?: string[] | null;
   NetworkMode?: string;
 }
 
@@ -30,6 +38,8 @@ export interface ContainerCreateConfig {
   Hostname?: string;
   StopSignal?: string;
   StopTimeout?: number;
+  /** Paths that get an anonymous volume (`-v /path`). */
+  Volumes?: Record<string, object> | null;
   HostConfig?: ContainerHostConfig;
 }
 
@@ -62,4 +72,6 @@ export interface ContainerRecord {
   labels: Record<string, string>;
   state: ContainerState;
   restartCount: number;
+  /** Its volumes and bind mounts, as made at create (absent on records older than volumes). */
+  mounts?: MountPoint[];
 }

@@ -14,8 +14,9 @@ import { RunningContainer } from './running-container';
 import { normalizeSignal, signalNumber } from './signals';
 import { ttySize } from './tty-size';
 import { vmSizeOf } from './vm-size';
+import type { ContainerVolumes } from '../volumes/container-volumes';
 
-export type ContainerErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NAME_IN_USE' | 'INVALID_CONFIG' | 'CONFLICT' | 'NOT_MODIFIED' | 'START_FAILED';
+export type ContainerErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NO_SUCH_VOLUME' | 'NAME_IN_USE' | 'INVALID_CONFIG' | 'CONFLICT' | 'NOT_MODIFIED' | 'START_FAILED';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
   events: EventLog;
   /** Where container logs are kept (`<id>.log`). */
   logDir: string;
+  /** Volumes and bind mounts. */
+  volumes: ContainerVolumes;
   /** How to carry a process other than the main one (an exec) in a VM taken over after a restart. */
   adoptExecSession?: SessionAdopter;
 }
@@ -68,6 +71,8 @@ export class ContainerRuntime {
   private readonly starting = new Set<string>();
   /** The last use of a stopped container's file system on the host; start and remove wait for it. */
   private readonly hostFilesystemUse = new Map<string, Promise<unknown>>();
+  /** Containers whose file system (volumes included) is mounted on the host, or waiting to be. */
+  private readonly onHost = new Map<string, number>();
   /** The endpoint let go of its VMs (see release). */
   private releasedVms = false;
 
@@ -159,6 +164,8 @@ export class ContainerRuntime {
     const argv = [...entrypoint, ...cmd];
     if (argv.length === 0) return fail('INVALID_CONFIG', 'no command specified');
     if (config.StopSignal && !normalizeSignal(config.StopSignal)) return fail('INVALID_CONFIG', `Invalid signal: ${config.StopSignal}`);
+    const mounts = await this.options.volumes.provide(config, defaults.Volumes, (reference) => store.find(reference));
+    if (!mounts.ok) return fail(mounts.error.code === 'NO_SUCH_VOLUME' ? 'NO_SUCH_VOLUME' : 'INVALID_CONFIG', mounts.error.message);
     const record: ContainerRecord = {
       id: randomBytes(32).toString('hex'),
       name,
@@ -172,6 +179,7 @@ export class ContainerRuntime {
       labels: { ...(defaults.Labels ?? {}), ...(config.Labels ?? {}) },
       state: { status: 'created', exitCode: 0 },
       restartCount: 0,
+      ...(mounts.value.length > 0 ? { mounts: mounts.value } : {}),
     };
     await store.put(record);
     this.emit(record, 'create');
@@ -216,11 +224,27 @@ export class ContainerRuntime {
     const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
     const layers = this.layerDisks(image);
+    const shared = this.options.volumes.sharedWithLive(record, this.liveRecords());
+    if (shared) return fail('CONFLICT', shared);
+    const mounts = this.options.volumes.vmMounts(record);
+    if (!mounts.ok) return fail('NO_SUCH_VOLUME', mounts.error.message);
     const previous = this.hostFilesystemUse.get(record.id) ?? Promise.resolve();
-    const current = previous.then(() => this.options.portLayer.withContainerFilesystem(record.id, layers, use));
+    this.onHost.set(record.id, (this.onHost.get(record.id) ?? 0) + 1);
+    const current = previous.then(() => this.options.portLayer.withContainerFilesystem(record.id, layers, use, mounts.value));
+    const over = current.catch(() => undefined);
+    void over.then(() => {
+      const left = this.onHost.get(record.id)! - 1;
+      if (left === 0) this.onHost.delete(record.id);
+      else this.onHost.set(record.id, left);
+    });
     // Later users wait for this one to be over, not for it to succeed.
-    this.hostFilesystemUse.set(record.id, current.catch(() => undefined));
+    this.hostFilesystemUse.set(record.id, over);
     return ok(current);
+  }
+
+  /** Containers whose volume disks are attached somewhere: VMs running or starting, file systems mounted on the host. */
+  private liveRecords(): ContainerRecord[] {
+    return [...new Set([...this.running.keys(), ...this.starting, ...this.onHost.keys()])].flatMap((id) => this.options.store.get(id) ?? []);
   }
 
   private layerDisks(image: ImageRecord): LayerDisk[] {
@@ -233,6 +257,10 @@ export class ContainerRuntime {
     const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
     const { memoryMiB, cpus } = vmSizeOf(record.config.HostConfig);
+    const shared = this.options.volumes.sharedWithLive(record, this.liveRecords());
+    if (shared) return this.startFailed(record, new Error(shared));
+    const mounts = this.options.volumes.vmMounts(record);
+    if (!mounts.ok) return this.startFailed(record, new Error(mounts.error.message));
     let running: RunningContainer | undefined;
     const log = new ContainerLogWriter(this.logPath(record.id));
     try {
@@ -242,6 +270,7 @@ export class ContainerRuntime {
         config: { hostname: record.config.Hostname || record.id.slice(0, 12) },
         ...(memoryMiB ? { memoryMiB } : {}),
         ...(cpus ? { cpus } : {}),
+        ...(mounts.value.length > 0 ? { mounts: mounts.value } : {}),
       });
       try {
         const main = await vm.client.startSession({
@@ -270,6 +299,7 @@ export class ContainerRuntime {
       log.close();
       return this.startFailed(record, error as Error);
     }
+    this.options.volumes.announce(record, 'mount');
     this.emit(record, 'start');
     this.exitRecorded.set(record.id, this.recordExit(record.id, running!));
     return ok(undefined);
@@ -379,7 +409,8 @@ export class ContainerRuntime {
     );
   }
 
-  async remove(input: string, force: boolean): Promise<Result<void, ContainerErrorCode>> {
+  /** `removeVolumes` (`rm -v`) also removes the container's anonymous volumes. */
+  async remove(input: string, force: boolean, removeVolumes = false): Promise<Result<void, ContainerErrorCode>> {
     const found = this.find(input);
     if (!found.ok) return found;
     const record = found.value;
@@ -396,6 +427,7 @@ export class ContainerRuntime {
     this.endEarlyAttachments(record.id);
     await this.options.portLayer.removeContainer(record.id);
     await rm(this.logPath(record.id), { force: true });
+    if (removeVolumes) await this.options.volumes.removeAnonymous(record);
     this.emit(record, 'destroy');
     this.notify(record.id, ['removed', 'next-exit', 'not-running'], record.state.exitCode);
     this.waiters.delete(record.id);
@@ -454,11 +486,13 @@ export class ContainerRuntime {
     await Promise.race([running.main.release().catch(() => undefined), timeout(POWER_OFF_TIMEOUT_MS)]);
     await Promise.race([running.vm.poweredOff, timeout(POWER_OFF_TIMEOUT_MS)]);
     await running.vm.powerOff();
+    if (record) this.options.volumes.announce(record, 'unmount');
     this.running.delete(id);
     this.exitRecorded.delete(id);
     if (record) this.emit(record, 'die', { exitCode: String(code) });
     this.notify(id, ['next-exit', 'not-running'], code);
-    if (record?.config.HostConfig?.AutoRemove) await this.remove(id, false);
+    // `run --rm` takes the container's anonymous volumes with it, as dockerd does.
+    if (record?.config.HostConfig?.AutoRemove) await this.remove(id, false, true);
   }
 
   /**
@@ -471,7 +505,7 @@ export class ContainerRuntime {
     await this.update(record.id, { ...record.state, error: message });
     this.endEarlyAttachments(record.id);
     this.notify(record.id, ['next-exit'], START_FAILED_EXIT_CODE);
-    if (record.config.HostConfig?.AutoRemove) await this.remove(record.id, false);
+    if (record.config.HostConfig?.AutoRemove) await this.remove(record.id, false, true);
     return fail('START_FAILED', message);
   }
 

@@ -7,6 +7,11 @@ export interface LayerDisk {
   fstype: DiskRef['fstype'];
 }
 
+/** A volume disk or a host directory a container VM mounts at `target`. */
+export type VmMount =
+  | { kind: 'disk'; path: string; target: string; readOnly: boolean; copyImageContent: boolean }
+  | { kind: 'hostDirectory'; source: string; target: string; readOnly: boolean };
+
 /** What one container VM is made of, whichever backend runs it. */
 export interface ContainerVmRequest {
   containerId: string;
@@ -15,6 +20,8 @@ export interface ContainerVmRequest {
   config: Omit<ContainerConfig, 'rootfs'>;
   memoryMiB?: number;
   cpus?: number;
+  /** Volumes and bind mounts, parents before children. */
+  mounts?: VmMount[];
 }
 
 /** A powered-on container VM whose tether has mounted the container's root. */
@@ -44,9 +51,11 @@ export interface PortLayer {
    * Runs `use` on the root file system of a container whose VM is off, assembled on the host the
    * way the guest assembles it (the image layers under the container's writable layer), and takes
    * it apart once `use` settles. Writes land in the container's writable layer, so its next start
-   * sees them. The caller guarantees the VM stays off meanwhile.
+   * sees them. The container's `mounts` are mounted at their targets inside it, so a copy into a
+   * volume's path lands in the volume. The caller guarantees the VM stays off meanwhile, and that
+   * no running VM has one of its volume disks.
    */
-  withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>): Promise<T>;
+  withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>, mounts?: VmMount[]): Promise<T>;
   /** Removes every trace of the container (its VM and its writable disk). */
   removeContainer(containerId: string): Promise<void>;
   /** Ends every VM this port layer runs, for a clean shutdown of the endpoint. */

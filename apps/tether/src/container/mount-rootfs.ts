@@ -3,6 +3,7 @@ import type { ContainerConfig, DiskRef } from '@vic/protocol';
 import { native } from '../sys/native';
 import { findDiskBySerial } from './find-disk';
 import { renderHosts, renderResolvConf } from './host-files';
+import { mountVolumes } from './mount-volumes';
 
 /** Where the container's root is assembled before the tether moves into it. */
 export const CONTAINER_ROOT = '/container';
@@ -68,6 +69,7 @@ function writeIdentityFiles(config: ContainerConfig): void {
 /** Mounts the container's root, then makes it the tether's own root: sessions start inside it. */
 export async function enterContainerRoot(config: ContainerConfig): Promise<void> {
   await mountOverlay(config);
+  await mountVolumes(CONTAINER_ROOT, config.mounts ?? []);
   mountContainerSpecials();
   writeIdentityFiles(config);
   mkdirSync(`${CONTAINER_ROOT}/tmp`, { recursive: true, mode: 0o1777 });

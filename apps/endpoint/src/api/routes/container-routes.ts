@@ -14,10 +14,13 @@ import { exportContainer, getArchive, putArchive, statArchivePath } from './cont
 import { streamContainerLogs } from './container-logs';
 import { streamContainerStats } from './container-stats';
 import { containerTop } from './container-top';
+import type { VolumeStore } from '../../volumes/volume-store';
+import { mountJson } from '../../volumes/volume-json';
 
 export interface ContainerRouteDeps {
   containers: ContainerStore;
   runtime: ContainerRuntime;
+  volumes: VolumeStore;
 }
 
 /** `abc/start` → id `abc`, action `start`. */
@@ -83,7 +86,7 @@ export function registerContainerRoutes(app: FastifyInstance, deps: ContainerRou
     const record = orThrow(runtime.find(id));
     switch (action) {
       case 'json':
-        return containerInspect(record, runtime.logPath(record.id));
+        return containerInspect(record, runtime.logPath(record.id), (record.mounts ?? []).map((point) => mountJson(point, deps.volumes)));
       case 'logs':
         return streamContainerLogs(runtime, record, query, reply);
       case 'stats':
@@ -102,7 +105,7 @@ export function registerContainerRoutes(app: FastifyInstance, deps: ContainerRou
   app.delete('/containers/*', async (request, reply) => {
     const id = (request.params as { '*': string })['*'];
     const query = request.query as { force?: string; v?: string };
-    orThrow(await runtime.remove(id, queryFlag(query.force)));
+    orThrow(await runtime.remove(id, queryFlag(query.force), queryFlag(query.v)));
     return reply.code(204).send();
   });
 }

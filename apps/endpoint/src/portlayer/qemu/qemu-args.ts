@@ -1,4 +1,4 @@
-import type { Accel, DiskSpec } from './vm-spec';
+import type { Accel, DiskSpec, SharedDirSpec } from './vm-spec';
 import { kernelCmdline } from './kernel-cmdline';
 
 /** Where one VM's host-side endpoints live. */
@@ -18,6 +18,7 @@ export interface QemuArgsInput {
   memoryMiB: number;
   cpus: number;
   disks: DiskSpec[];
+  sharedDirs?: SharedDirSpec[];
   accel: Accel;
   paths: VmPaths;
 }
@@ -57,6 +58,22 @@ function diskArgs(disk: DiskSpec, index: number): string[] {
   return ['-drive', drive.join(','), '-device', `virtio-blk-pci,drive=disk${index},serial=${disk.serial}`];
 }
 
+/**
+ * virtiofsd reads the guest's memory directly, so with a shared directory the guest's RAM is a
+ * shared memfd (one NUMA node backed by it) instead of QEMU's private memory.
+ */
+function sharedDirArgs(sharedDirs: SharedDirSpec[], memoryMiB: number): string[] {
+  if (sharedDirs.length === 0) return [];
+  return [
+    '-object', `memory-backend-memfd,id=mem,size=${memoryMiB}M,share=on`,
+    '-numa', 'node,memdev=mem',
+    ...sharedDirs.flatMap((dir, index) => [
+      '-chardev', `socket,id=fs${index},path=${optionValue(dir.socketPath)}`,
+      '-device', `vhost-user-fs-pci,chardev=fs${index},tag=${optionValue(dir.tag)}`,
+    ]),
+  ];
+}
+
 /** The full argument vector for qemu-system-x86_64, minus the program name. */
 export function qemuArgs(input: QemuArgsInput): string[] {
   const { paths } = input;
@@ -78,5 +95,6 @@ export function qemuArgs(input: QemuArgsInput): string[] {
     '-chardev', `socket,id=qmp,path=${optionValue(paths.qmpSocket)},server=on,wait=off`,
     '-mon', 'chardev=qmp,mode=control',
     ...input.disks.flatMap(diskArgs),
+    ...sharedDirArgs(input.sharedDirs ?? [], input.memoryMiB),
   ];
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, SessionAdopter } from '../port-layer';
+import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, SessionAdopter, VmMount } from '../port-layer';
 import { createWritableDisk, WRITABLE_DISK_FILE } from '../writable-disk';
 import { adoptContainerVm, startContainerVm, type ContainerVm } from './container-vm';
 import { withHostRootfs } from './host-rootfs';
@@ -37,6 +37,7 @@ export class QemuPortLayer implements PortLayer {
       workDir: dir,
       ...(request.memoryMiB ? { memoryMiB: request.memoryMiB } : {}),
       ...(request.cpus ? { cpus: request.cpus } : {}),
+      ...(request.mounts ? { mounts: request.mounts } : {}),
       ...(this.options.vmsOutliveEndpoint ? { outlive: true } : {}),
     });
     return this.track(request.containerId, vm);
@@ -71,9 +72,9 @@ export class QemuPortLayer implements PortLayer {
     };
   }
 
-  async withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>): Promise<T> {
+  async withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>, mounts: VmMount[] = []): Promise<T> {
     if (this.running.has(containerId)) throw new Error(`container ${containerId} has a VM running; its disk cannot be mounted on the host`);
-    return withHostRootfs(layers, await this.writableDisk(containerId), use);
+    return withHostRootfs(layers, await this.writableDisk(containerId), use, mounts);
   }
 
   async removeContainer(containerId: string): Promise<void> {

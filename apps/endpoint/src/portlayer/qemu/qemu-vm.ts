@@ -60,6 +60,7 @@ export class QemuVm implements RegisteredVm {
         memoryMiB: spec.memoryMiB ?? 512,
         cpus: spec.cpus ?? 1,
         disks: spec.disks ?? [],
+        sharedDirs: spec.sharedDirs ?? [],
         accel: spec.accel ?? (await defaultAccel()),
         paths: files.paths,
       });

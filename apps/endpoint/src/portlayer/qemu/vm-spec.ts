@@ -11,6 +11,8 @@ export interface VmSpec {
   /** Default 1. */
   cpus?: number;
   disks?: DiskSpec[];
+  /** Host directories served by virtiofsd on these vhost-user sockets; they need the guest's memory shared. */
+  sharedDirs?: SharedDirSpec[];
   /**
    * Folder for the VM's sockets and console log. When absent, the VM makes a temporary folder
    * and removes it on stop; when given, only the files the VM made inside it are removed.
@@ -33,6 +35,12 @@ export interface DiskSpec {
   serial: string;
   /** Default raw. */
   format?: 'raw' | 'qcow2';
+}
+
+/** A vhost-user-fs device: the guest mounts it with `mount -t virtiofs <tag>`. */
+export interface SharedDirSpec {
+  tag: string;
+  socketPath: string;
 }
 
 export type Accel = 'tcg' | 'kvm';

@@ -62,6 +62,9 @@ export class VspherePortLayer implements PortLayer {
 
   async powerOn(request: ContainerVmRequest): Promise<ContainerVmHandle> {
     const { containerId } = request;
+    if (request.mounts && request.mounts.length > 0) {
+      throw new Error(`volumes and host directories are not supported by vic's vSphere backend yet (container ${containerId} asks for ${request.mounts.map((mount) => mount.target).join(', ')})`);
+    }
     const layerDisks = await Promise.all(request.layers.map((layer) => this.layerVmdk(layer)));
     const writableDisk = await this.writableVmdk(containerId);
     const existing = await this.findVm(containerId);
