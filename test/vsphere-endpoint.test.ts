@@ -132,4 +132,17 @@ describe('the Docker API on the vSphere backend (vcsim + an ESX stand-in)', () =
     await ok('rm', '-f', 'survivor');
     expect(await vmsInPool()).toEqual([]);
   });
+
+  it('keeps a volume as a VMDK in the VCH folder: written by one container, read by the next, deleted with the volume', async () => {
+    await ok('volume', 'create', 'data');
+    await ok('run', '--rm', '-v', 'data:/data', 'busybox', 'sh', '-c', 'echo kept > /data/file');
+    expect(await ok('run', '--rm', '-v', 'data:/data:ro', 'busybox', 'cat', '/data/file')).toBe('kept\n');
+    const volumeDisk = join(await datastoreDir(), 'vch-e2e', 'volumes', 'data-flat.vmdk');
+    expect(existsSync(volumeDisk)).toBe(true);
+
+    await ok('volume', 'rm', 'data');
+    expect(existsSync(volumeDisk)).toBe(false);
+    const bind = await docker('run', '--rm', '-v', `${work}:/host`, 'busybox', 'true');
+    expect(bind.stderr).toContain('host directories cannot be shared with a container VM on vSphere');
+  });
 });

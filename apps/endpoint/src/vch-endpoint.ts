@@ -58,7 +58,9 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
     ? await VspherePortLayer.open({ target: options.vsphere, iso: options.iso })
     : new QemuPortLayer({ iso: options.iso, workRoot: join(options.stateDir, 'vms'), vmsOutliveEndpoint: options.liveRestore === true });
   const events = new EventLog();
-  const volumes = await VolumeStore.open(join(options.stateDir, 'volumes'), events, (name) => volumeUsers(containers.all(), name), options.volumeStores);
+  const volumes = await VolumeStore.open(join(options.stateDir, 'volumes'), events, (name) => volumeUsers(containers.all(), name), options.volumeStores, (name) =>
+    portLayer.removeVolume(name),
+  );
   const execStore = await ExecStore.open(join(options.stateDir, 'execs'));
   const runtime = await ContainerRuntime.open({
     store: containers,

@@ -58,6 +58,8 @@ export interface PortLayer {
   withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>, mounts?: VmMount[]): Promise<T>;
   /** Removes every trace of the container (its VM and its writable disk). */
   removeContainer(containerId: string): Promise<void>;
+  /** A volume was removed: drops the backend's own copy of its disk, if it keeps one (vSphere's VMDK). */
+  removeVolume(name: string): Promise<void>;
   /** Ends every VM this port layer runs, for a clean shutdown of the endpoint. */
   powerOffAll(): Promise<void>;
   /**

@@ -37,12 +37,20 @@ export class VolumeStore {
     private readonly records: JsonRecordDirectory<VolumeRecord>,
     private readonly events: EventLog,
     private readonly usersOf: (name: string) => string[],
+    private readonly dropBackendCopy: (name: string) => Promise<void>,
   ) {}
 
-  static async open(dir: string, events: EventLog, usersOf: (name: string) => string[], volumeStores: Record<string, string> = {}): Promise<VolumeStore> {
+  /** `dropBackendCopy`: removes the port layer's own copy of a removed volume's disk (vSphere keeps a VMDK). */
+  static async open(
+    dir: string,
+    events: EventLog,
+    usersOf: (name: string) => string[],
+    volumeStores: Record<string, string> = {},
+    dropBackendCopy: (name: string) => Promise<void> = async () => {},
+  ): Promise<VolumeStore> {
     const stores = new Map(Object.entries({ [DEFAULT_VOLUME_STORE]: join(dir, 'disks'), ...volumeStores }));
     for (const storeDir of stores.values()) await mkdir(storeDir, { recursive: true });
-    return new VolumeStore(stores, await JsonRecordDirectory.open<VolumeRecord>(join(dir, 'records')), events, usersOf);
+    return new VolumeStore(stores, await JsonRecordDirectory.open<VolumeRecord>(join(dir, 'records')), events, usersOf, dropBackendCopy);
   }
 
   /** Store labels and their directories. */
@@ -119,6 +127,7 @@ export class VolumeStore {
     if (!record) return force ? ok(undefined) : fail('NO_SUCH_VOLUME', `get ${name}: no such volume`);
     const users = this.usersOf(name);
     if (users.length > 0) return fail('VOLUME_IN_USE', `remove ${name}: volume is in use - [${users.join(', ')}]`);
+    await this.dropBackendCopy(name);
     await this.records.remove(name);
     await rm(record.disk, { force: true });
     this.events.emit('volume', 'destroy', name, { driver: record.driver });

@@ -82,6 +82,9 @@ export class QemuPortLayer implements PortLayer {
     await rm(this.containerDir(containerId), { recursive: true, force: true });
   }
 
+  /** VMs here use the volume store's own disk files: there is no copy to drop. */
+  async removeVolume(): Promise<void> {}
+
   async powerOffAll(): Promise<void> {
     await Promise.all([...this.running.values()].map((vm) => vm.stop()));
   }

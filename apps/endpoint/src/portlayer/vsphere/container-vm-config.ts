@@ -15,6 +15,8 @@ export interface ContainerVmLayout {
   layerDisks: string[];
   /** The container's own disk, relative to the VCH's folder. */
   writableDisk: string;
+  /** Its volumes' disks, relative to the VCH's folder, in the order they are mounted. */
+  volumeDisks: string[];
   channelPort: number;
   memoryMiB: number;
   cpus: number;
@@ -32,7 +34,12 @@ export function diskSlot(index: number): { unit: number; serial: string } {
  * on the datastore, its channel a network serial port dialing the endpoint, and who it is in guestinfo.
  */
 export function containerVmConfig(target: VsphereTarget, layout: ContainerVmLayout): VmConfig {
-  const disks = [...layout.layerDisks.map((path) => ({ path, mode: 'independent_nonpersistent' as const })), { path: layout.writableDisk, mode: 'persistent' as const }];
+  const disks = [
+    ...layout.layerDisks.map((path) => ({ path, mode: 'independent_nonpersistent' as const })),
+    { path: layout.writableDisk, mode: 'persistent' as const },
+    // Independent: a volume is not part of the VM's snapshots, it belongs to no VM.
+    ...layout.volumeDisks.map((path) => ({ path, mode: 'independent_persistent' as const })),
+  ];
   return {
     name: layout.containerId,
     guestId: 'otherGuest64',

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { DiskRef } from '@vic/protocol';
-import { copyVirtualDisk, createVm, destroyVm, deviceConfigSpec, existingDevice, readDevices, listPoolVms, powerOffVm, powerOnVm, readVm, reconfigureVm, VimFault, waitForProperties, WaitTimeoutError, type MoRef } from '@vic/vsphere';
+import type { DiskRef, MountSpec } from '@vic/protocol';
+import { copyVirtualDisk, createVm, deleteVirtualDisk, destroyVm, deviceConfigSpec, existingDevice, readDevices, listPoolVms, powerOffVm, powerOnVm, readVm, reconfigureVm, VimFault, waitForProperties, WaitTimeoutError, type MoRef } from '@vic/vsphere';
 import { ChannelListener } from '../../tether-bridge/channel-dialer';
 import { TetherClient } from '../../tether-bridge/tether-client';
 import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, SessionAdopter } from '../port-layer';
@@ -23,6 +23,11 @@ const DEFAULT_MEMORY_MIB = 512;
 const CHANNEL_PORT_KEY = 'vic.channel.port';
 /** What a container may write on vSphere (see scratchVmdk). */
 const SCRATCH_DISK_MIB = 1024;
+
+/** Where a volume's disk lives on the datastore: named as the volume store names its file ("<volume>.ext4"). */
+function volumeVmdkPath(localDiskOrName: string): string {
+  return `volumes/${basename(localDiskOrName).replace(/\.ext4$/, '')}.vmdk`;
+}
 
 export interface VspherePortLayerOptions {
   target: VsphereTarget;
@@ -62,11 +67,13 @@ export class VspherePortLayer implements PortLayer {
 
   async powerOn(request: ContainerVmRequest): Promise<ContainerVmHandle> {
     const { containerId } = request;
-    if (request.mounts && request.mounts.length > 0) {
-      throw new Error(`volumes and host directories are not supported by vic's vSphere backend yet (container ${containerId} asks for ${request.mounts.map((mount) => mount.target).join(', ')})`);
-    }
+    const volumes = (request.mounts ?? []).map((mount) => {
+      if (mount.kind !== 'disk') throw new Error(`host directories cannot be shared with a container VM on vSphere (-v ${mount.source}:${mount.target}): use a volume`);
+      return mount;
+    });
     const layerDisks = await Promise.all(request.layers.map((layer) => this.layerVmdk(layer)));
     const writableDisk = await this.writableVmdk(containerId);
+    const volumeDisks = await Promise.all(volumes.map((volume) => this.volumeVmdk(volume.path)));
     const existing = await this.findVm(containerId);
     const identity = existing ? await this.identityOf(existing) : { token: randomBytes(16).toString('hex'), channelPort: 0 };
     const listener = await ChannelListener.listen(this.target.channelHost, identity.channelPort);
@@ -79,6 +86,7 @@ export class VspherePortLayer implements PortLayer {
             token: identity.token,
             layerDisks,
             writableDisk,
+            volumeDisks,
             channelPort: listener.port,
             memoryMiB: request.memoryMiB ?? DEFAULT_MEMORY_MIB,
             cpus: request.cpus ?? 1,
@@ -88,7 +96,15 @@ export class VspherePortLayer implements PortLayer {
       await powerOnVm(this.target.session, vm);
       const client = await TetherClient.connect({ channel: listener, containerId, token: identity.token, connectTimeoutMs: BOOT_TIMEOUT_MS });
       const layers: DiskRef[] = layerDisks.map((_, index) => ({ serial: diskSlot(index).serial, fstype: request.layers[index]!.fstype }));
-      await client.configure({ ...request.config, rootfs: { layers, writable: { serial: diskSlot(layers.length).serial, fstype: 'ext4' } } });
+      const mounts: MountSpec[] = volumes.map((volume, index) => ({
+        kind: 'disk',
+        serial: diskSlot(layers.length + 1 + index).serial,
+        fstype: 'ext4',
+        target: volume.target,
+        readOnly: volume.readOnly,
+        copyImageContent: volume.copyImageContent,
+      }));
+      await client.configure({ ...request.config, rootfs: { layers, writable: { serial: diskSlot(layers.length).serial, fstype: 'ext4' } }, ...(mounts.length > 0 ? { mounts } : {}) });
       return this.track(containerId, vm, listener, client);
     } catch (error) {
       await listener.close();
@@ -119,7 +135,7 @@ export class VspherePortLayer implements PortLayer {
     const vm = await this.findVm(containerId);
     if (vm) {
       await this.powerOffVm(vm);
-      await this.detachImageDisks(vm);
+      await this.detachSharedDisks(vm);
       await destroyVm(this.target.session, vm);
     }
     this.running.delete(containerId);
@@ -194,14 +210,32 @@ export class VspherePortLayer implements PortLayer {
   }
 
   /**
-   * Destroying a VM deletes the disk files attached to it: the image store's layer disks, which
-   * other containers share, are detached first (a remove without a file operation).
+   * Destroying a VM deletes the disk files attached to it: the layer disks other containers share
+   * and the volumes, which outlive their containers, are detached first (a remove without a file
+   * operation).
    */
-  private async detachImageDisks(vm: MoRef): Promise<void> {
-    const imageStore = storePath(this.target, 'images/');
-    const layers = (await readDevices(this.target.session, vm)).filter((device) => device.type === 'VirtualDisk' && device.backing?.fileName?.startsWith(imageStore));
-    if (layers.length === 0) return;
-    await reconfigureVm(this.target.session, vm, { deviceChange: layers.map((device) => deviceConfigSpec('remove', existingDevice('VirtualDisk', device.key))) });
+  private async detachSharedDisks(vm: MoRef): Promise<void> {
+    const shared = [storePath(this.target, 'images/'), storePath(this.target, 'volumes/')];
+    const disks = (await readDevices(this.target.session, vm)).filter(
+      (device) => device.type === 'VirtualDisk' && shared.some((folder) => device.backing?.fileName?.startsWith(folder)),
+    );
+    if (disks.length === 0) return;
+    await reconfigureVm(this.target.session, vm, { deviceChange: disks.map((device) => deviceConfigSpec('remove', existingDevice('VirtualDisk', device.key))) });
+  }
+
+  /**
+   * A volume's VMDK in the volume folder, made from the volume store's freshly formatted disk the
+   * first time a container mounts it; from then on the datastore's copy is the volume.
+   */
+  private async volumeVmdk(localDisk: string): Promise<string> {
+    const relative = volumeVmdkPath(localDisk);
+    if (!(await storeFileExists(this.target, relative))) await uploadAsVmdk(this.target, localDisk, relative);
+    return relative;
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    const relative = volumeVmdkPath(name);
+    if (await storeFileExists(this.target, relative)) await deleteVirtualDisk(this.target.session, storePath(this.target, relative), this.target.datacenter);
   }
 
   private async findVm(containerId: string): Promise<MoRef | undefined> {
