@@ -13,6 +13,30 @@ async function mount(args: string[]): Promise<void> {
   await run('mount', args, { timeout: MOUNT_TIMEOUT_MS });
 }
 
+const UNMOUNT_ATTEMPTS = 10;
+const UNMOUNT_RETRY_MS = 200;
+
+/**
+ * Unmounts `dir`. A mount can stay busy for a moment after what used it (a tar child, the
+ * overlay above it) has gone, so a refusal is retried; one that lasts is detached lazily (the
+ * kernel finishes once nothing uses it), so a mount is never left behind.
+ */
+async function unmount(dir: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run('umount', [dir], { timeout: MOUNT_TIMEOUT_MS });
+      return;
+    } catch (error) {
+      if (attempt >= UNMOUNT_ATTEMPTS) {
+        await run('umount', ['--lazy', dir], { timeout: MOUNT_TIMEOUT_MS });
+        console.error(`endpoint: ${dir} stayed busy (${(error as Error).message.trim()}); detached it lazily`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, UNMOUNT_RETRY_MS));
+    }
+  }
+}
+
 /**
  * Mounts a container's root on this host, as the tether does in the guest (apps/tether
  * container/mount-rootfs.ts): each layer disk read-only, lowest last in `lowerdir`, and the
@@ -51,10 +75,10 @@ export async function withHostRootfs<T>(layers: LayerDisk[], writableDisk: strin
     }
     return await use(root);
   } finally {
-    for (const target of mountedInside.reverse()) await run('umount', [target], { timeout: MOUNT_TIMEOUT_MS });
-    // Top first; a mount that will not go keeps its directory (and stops the cleanup) rather than being deleted under.
+    for (const target of mountedInside.reverse()) await unmount(target);
+    // Top first: each mount holds up the ones below it.
     for (const dir of mounted.reverse()) {
-      await run('umount', [dir], { timeout: MOUNT_TIMEOUT_MS });
+      await unmount(dir);
       await rmdir(dir);
     }
     await rmdir(base);
