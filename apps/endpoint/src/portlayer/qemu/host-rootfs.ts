@@ -75,12 +75,15 @@ export async function withHostRootfs<T>(layers: LayerDisk[], writableDisk: strin
     }
     return await use(root);
   } finally {
-    for (const target of mountedInside.reverse()) await unmount(target);
-    // Top first: each mount holds up the ones below it.
+    // Top first: each mount holds up the ones below it. A step that fails does not stop the ones after it.
+    const failures: Error[] = [];
+    for (const target of mountedInside.reverse()) await unmount(target).catch((error: Error) => failures.push(error));
     for (const dir of mounted.reverse()) {
-      await unmount(dir);
-      await rmdir(dir);
+      await unmount(dir)
+        .then(() => rmdir(dir))
+        .catch((error: Error) => failures.push(error));
     }
+    if (failures.length > 0) throw new AggregateError(failures, `cleaning up the container root in ${base}: ${failures.map((error) => error.message).join('; ')}`);
     await rmdir(base);
   }
 }
