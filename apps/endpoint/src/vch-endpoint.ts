@@ -7,6 +7,8 @@ import { ContainerStore } from './containers/container-store';
 import { EventLog } from './events/event-log';
 import { ExecRuntime } from './exec/exec-runtime';
 import { ExecStore } from './exec/exec-store';
+import { ContainerNetworking } from './networks/container-networking';
+import { NetworkStore } from './networks/network-store';
 import { QemuPortLayer } from './portlayer/qemu/qemu-port-layer';
 
 export interface VchEndpointOptions {
@@ -23,6 +25,8 @@ export interface VchEndpointOptions {
   tls?: ServerTls;
   /** Registries reached over HTTP or unverified TLS (host[:port] or CIDR). */
   insecureRegistries?: string[];
+  /** Where bridge network subnets come from, as /16s (default 172.16.0.0/12, the first for `bridge`). */
+  bridgeNetworkRange?: string;
 }
 
 export interface VchEndpoint {
@@ -41,7 +45,9 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
   const containers = await ContainerStore.open(join(options.stateDir, 'containers'));
   const portLayer = new QemuPortLayer({ iso: options.iso, workRoot: join(options.stateDir, 'vms') });
   const events = new EventLog();
-  const runtime = await ContainerRuntime.open({ store: containers, images, portLayer, events, logDir: join(options.stateDir, 'logs') });
+  const networks = await NetworkStore.open(join(options.stateDir, 'networks'), options.bridgeNetworkRange);
+  const networking = new ContainerNetworking(networks, () => containers.all());
+  const runtime = await ContainerRuntime.open({ store: containers, images, portLayer, events, logDir: join(options.stateDir, 'logs'), networking });
   const execs = new ExecRuntime(runtime, await ExecStore.open(join(options.stateDir, 'execs')), events);
   const server = buildApiServer(
     {
@@ -52,6 +58,8 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
       runtime,
       execs,
       events,
+      networks,
+      networking,
       facts: { id: options.name, name: options.name, stateDir: options.stateDir, backend: portLayer.backend, insecureRegistries, startedAt: new Date() },
     },
     options.tls,

@@ -52,6 +52,19 @@ export interface ContainerConfig {
   /** resolv.conf name servers and search domains; no file is written when both are empty. */
   dns?: { servers: string[]; search: string[] };
   rootfs: RootFilesystem;
+  /** The VM's network interfaces, configured before the container's processes start; none when absent. */
+  networks?: InterfaceConfig[];
+}
+
+/** One network interface, found in the guest by its MAC address. */
+export interface InterfaceConfig {
+  /** "52:54:00:..." as the host gave it to the virtual NIC. */
+  mac: string;
+  /** CIDR addresses, e.g. "172.16.0.2/16". */
+  addresses: string[];
+  /** The default route goes through this address; at most one interface has one. */
+  gateway?: string;
+  mtu?: number;
 }
 
 // ---- sessions ----------------------------------------------------------------------------

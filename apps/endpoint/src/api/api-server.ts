@@ -6,10 +6,11 @@ import { registerContainerRoutes, type ContainerRouteDeps } from './routes/conta
 import { registerEventRoutes, type EventRouteDeps } from './routes/event-routes';
 import { registerExecRoutes, type ExecRouteDeps } from './routes/exec-routes';
 import { registerImageRoutes, type ImageRouteDeps } from './routes/image-routes';
+import { registerNetworkRoutes, type NetworkRouteDeps } from './routes/network-routes';
 import { registerSystemRoutes, type VchFacts } from './routes/system-routes';
 import { routeUpgradeRequests } from './upgrade-requests';
 
-export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps {
+export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps, NetworkRouteDeps {
   facts: VchFacts;
 }
 
@@ -69,5 +70,6 @@ export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyIns
   registerContainerRoutes(app, deps);
   registerExecRoutes(app, deps);
   registerEventRoutes(app, deps);
+  registerNetworkRoutes(app, deps);
   return app;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fail, ok, type ImageRecord, type ImageStore, type Result } from '@vic/imagec';
 import type { EventLog } from '../events/event-log';
 import { ContainerLogWriter } from '../logs/container-log';
+import type { ContainerNetworking } from '../networks/container-networking';
 import type { LayerDisk, PortLayer } from '../portlayer/port-layer';
 import type { Attachment } from './attachment';
 import type { ContainerCreateConfig, ContainerRecord, ContainerState } from './container-record';
@@ -15,7 +16,7 @@ import { normalizeSignal, signalNumber } from './signals';
 import { ttySize } from './tty-size';
 import { vmSizeOf } from './vm-size';
 
-export type ContainerErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NAME_IN_USE' | 'INVALID_CONFIG' | 'CONFLICT' | 'NOT_MODIFIED' | 'START_FAILED';
+export type ContainerErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NO_SUCH_NETWORK' | 'NAME_IN_USE' | 'INVALID_CONFIG' | 'CONFLICT' | 'NOT_MODIFIED' | 'START_FAILED';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -26,6 +27,7 @@ export interface RuntimeOptions {
   events: EventLog;
   /** Where container logs are kept (`<id>.log`). */
   logDir: string;
+  networking: ContainerNetworking;
 }
 
 interface Waiter {
@@ -121,6 +123,8 @@ export class ContainerRuntime {
     const argv = [...entrypoint, ...cmd];
     if (argv.length === 0) return fail('INVALID_CONFIG', 'no command specified');
     if (config.StopSignal && !normalizeSignal(config.StopSignal)) return fail('INVALID_CONFIG', `Invalid signal: ${config.StopSignal}`);
+    const networks = this.options.networking.check(config);
+    if (!networks.ok) return fail(networks.error.code === 'NO_SUCH_NETWORK' ? 'NO_SUCH_NETWORK' : 'INVALID_CONFIG', networks.error.message);
     const record: ContainerRecord = {
       id: randomBytes(32).toString('hex'),
       name,
@@ -195,13 +199,18 @@ export class ContainerRuntime {
     const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
     const { memoryMiB, cpus } = vmSizeOf(record.config.HostConfig);
+    const network = await this.options.networking.attach(record, image.config.config?.ExposedPorts);
+    if (!network.ok) return this.startFailed(record, new Error(network.error.message));
+    const { segments, outbound, interfaces, extraHosts, dns } = network.value;
     let running: RunningContainer | undefined;
     const log = new ContainerLogWriter(this.logPath(record.id));
     try {
       const vm = await this.options.portLayer.powerOn({
         containerId: record.id,
         layers: this.layerDisks(image),
-        config: { hostname: record.config.Hostname || record.id.slice(0, 12) },
+        config: { hostname: record.config.Hostname || record.id.slice(0, 12), networks: interfaces, extraHosts, dns },
+        segments,
+        ...(outbound ? { outbound } : {}),
         ...(memoryMiB ? { memoryMiB } : {}),
         ...(cpus ? { cpus } : {}),
       });
@@ -221,7 +230,7 @@ export class ContainerRuntime {
         this.earlyAttachments.delete(record.id);
         await main.attach();
         this.running.set(record.id, running);
-        await this.update(record.id, { status: 'running', exitCode: 0, startedAt: new Date().toISOString(), ...(main.status.pid ? { pid: main.status.pid } : {}) });
+        await this.update(record.id, { status: 'running', exitCode: 0, startedAt: new Date().toISOString(), ...(main.status.pid ? { pid: main.status.pid } : {}), network: network.value.state });
       } catch (error) {
         // Clients already handed to the process (it failed to start) are ended with the others.
         this.earlyAttachments.set(record.id, [...(this.earlyAttachments.get(record.id) ?? []), ...(running?.detachAll() ?? [])]);
@@ -230,6 +239,7 @@ export class ContainerRuntime {
       }
     } catch (error) {
       log.close();
+      this.options.networking.release(record.id);
       return this.startFailed(record, error as Error);
     }
     this.emit(record, 'start');
@@ -403,6 +413,7 @@ export class ContainerRuntime {
     await Promise.race([running.main.release().catch(() => undefined), timeout(POWER_OFF_TIMEOUT_MS)]);
     await Promise.race([running.vm.poweredOff, timeout(POWER_OFF_TIMEOUT_MS)]);
     await running.vm.powerOff();
+    this.options.networking.release(id);
     this.running.delete(id);
     this.exitRecorded.delete(id);
     if (record) this.emit(record, 'die', { exitCode: String(code) });

@@ -13,8 +13,32 @@ export interface ContainerVmRequest {
   /** Image layers, lowest first. */
   layers: LayerDisk[];
   config: Omit<ContainerConfig, 'rootfs'>;
+  /** One NIC per Docker network, on that network's L2 segment; `config.networks` configures them. */
+  segments?: SegmentNic[];
+  /**
+   * The NIC to the outside world (NAT to the host's networks, host ports forwarded in); the
+   * backend adds its interface to `config.networks` (with the default route) and, when the
+   * config names no DNS server, the backend's resolver. None: the VM reaches only its segments.
+   */
+  outbound?: { forwards: PortForward[] };
   memoryMiB?: number;
   cpus?: number;
+}
+
+/** A NIC on an L2 segment: the segment's multicast group on the host's loopback. */
+export interface SegmentNic {
+  mac: string;
+  group: string;
+  port: number;
+}
+
+/** A host port the backend listens on and forwards to the container VM. */
+export interface PortForward {
+  protocol: 'tcp' | 'udp';
+  /** The host address to listen on; 0.0.0.0 for all. */
+  hostIp: string;
+  hostPort: number;
+  guestPort: number;
 }
 
 /** A powered-on container VM whose tether has mounted the container's root. */

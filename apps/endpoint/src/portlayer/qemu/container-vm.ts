@@ -4,7 +4,7 @@ import { TetherClient } from '../../tether-bridge/tether-client';
 import type { LayerDisk } from '../port-layer';
 import { extractBootMedia } from './boot-media';
 import { QemuVm } from './qemu-vm';
-import type { DiskSpec } from './vm-spec';
+import type { DiskSpec, NicSpec } from './vm-spec';
 
 export interface ContainerVmSpec {
   containerId: string;
@@ -15,6 +15,7 @@ export interface ContainerVmSpec {
   /** The container's own disk for its writes; memory when absent. */
   writable?: LayerDisk;
   config: Omit<ContainerConfig, 'rootfs'>;
+  nics?: NicSpec[];
   memoryMiB?: number;
   cpus?: number;
   workDir?: string;
@@ -51,6 +52,7 @@ export async function startContainerVm(spec: ContainerVmSpec): Promise<Container
     memoryMiB: spec.memoryMiB,
     cpus: spec.cpus,
     disks,
+    ...(spec.nics ? { nics: spec.nics } : {}),
     workDir: spec.workDir,
   });
   try {

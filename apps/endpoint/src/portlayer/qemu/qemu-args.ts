@@ -1,4 +1,4 @@
-import type { Accel, DiskSpec } from './vm-spec';
+import type { Accel, DiskSpec, NicSpec } from './vm-spec';
 import { kernelCmdline } from './kernel-cmdline';
 
 /** Where one VM's host-side endpoints live. */
@@ -16,6 +16,7 @@ export interface QemuArgsInput {
   memoryMiB: number;
   cpus: number;
   disks: DiskSpec[];
+  nics?: NicSpec[];
   accel: Accel;
   paths: VmPaths;
 }
@@ -55,6 +56,20 @@ function diskArgs(disk: DiskSpec, index: number): string[] {
   return ['-drive', drive.join(','), '-device', `virtio-blk-pci,drive=disk${index},serial=${disk.serial}`];
 }
 
+/** QEMU's user-mode network: the guest is 10.0.2.15, the host is reached as 10.0.2.2, its DNS relay is 10.0.2.3. */
+export const USER_NETWORK = { subnet: '10.0.2.0/24', guest: '10.0.2.15', prefixLength: 24, host: '10.0.2.2', dns: '10.0.2.3' } as const;
+
+function nicArgs(nic: NicSpec, index: number): string[] {
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(nic.mac)) throw new Error(`NIC ${index}: MAC address ${JSON.stringify(nic.mac)} is malformed`);
+  const id = `net${index}`;
+  const netdev =
+    nic.kind === 'multicast'
+      ? // localaddr keeps the group's traffic on loopback: it never leaves the host.
+        `socket,id=${id},mcast=${nic.group}:${nic.port},localaddr=127.0.0.1`
+      : [`user,id=${id},net=${USER_NETWORK.subnet}`, ...nic.forwards.map((f) => `hostfwd=${f.protocol}:${f.hostIp}:${f.hostPort}-${USER_NETWORK.guest}:${f.guestPort}`)].join(',');
+  return ['-netdev', netdev, '-device', `virtio-net-pci,netdev=${id},mac=${nic.mac}`];
+}
+
 /** The full argument vector for qemu-system-x86_64, minus the program name. */
 export function qemuArgs(input: QemuArgsInput): string[] {
   const { paths } = input;
@@ -76,5 +91,6 @@ export function qemuArgs(input: QemuArgsInput): string[] {
     '-chardev', `socket,id=qmp,path=${optionValue(paths.qmpSocket)},server=on,wait=off`,
     '-mon', 'chardev=qmp,mode=control',
     ...input.disks.flatMap(diskArgs),
+    ...(input.nics ?? []).flatMap(nicArgs),
   ];
 }

@@ -5,6 +5,7 @@ import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer } from
 import { createWritableDisk, WRITABLE_DISK_FILE } from '../writable-disk';
 import { startContainerVm, type ContainerVm } from './container-vm';
 import { withHostRootfs } from './host-rootfs';
+import { vmNetworking } from './vm-networking';
 
 export interface QemuPortLayerOptions {
   /** The bootstrap ISO container VMs boot. */
@@ -23,12 +24,14 @@ export class QemuPortLayer implements PortLayer {
   async powerOn(request: ContainerVmRequest): Promise<ContainerVmHandle> {
     const dir = this.containerDir(request.containerId);
     const writable = await this.writableDisk(request.containerId);
+    const networking = vmNetworking(request);
     const vm = await startContainerVm({
       containerId: request.containerId,
       iso: this.options.iso,
       layers: request.layers,
       writable: { path: writable, fstype: 'ext4' },
-      config: request.config,
+      config: networking.config,
+      nics: networking.nics,
       workDir: dir,
       ...(request.memoryMiB ? { memoryMiB: request.memoryMiB } : {}),
       ...(request.cpus ? { cpus: request.cpus } : {}),

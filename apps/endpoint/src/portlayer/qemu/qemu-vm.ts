@@ -56,6 +56,7 @@ export class QemuVm implements RegisteredVm {
         memoryMiB: spec.memoryMiB ?? 512,
         cpus: spec.cpus ?? 1,
         disks: spec.disks ?? [],
+        nics: spec.nics ?? [],
         accel: spec.accel ?? (await defaultAccel()),
         paths: files.paths,
       });

@@ -1,3 +1,5 @@
+import type { PortForward } from '../port-layer';
+
 /** What the port layer asks of one QEMU VM. */
 export interface VmSpec {
   /** Shows up in `ps` (qemu -name) and in error messages. */
@@ -11,6 +13,8 @@ export interface VmSpec {
   /** Default 1. */
   cpus?: number;
   disks?: DiskSpec[];
+  /** Virtual NICs, in PCI order. */
+  nics?: NicSpec[];
   /**
    * Folder for the VM's sockets and console log. When absent, the VM makes a temporary folder
    * and removes it on stop; when given, only the files the VM made inside it are removed.
@@ -29,6 +33,14 @@ export interface DiskSpec {
   /** Default raw. */
   format?: 'raw' | 'qcow2';
 }
+
+/**
+ * A virtio-net NIC: on a multicast group on the host's loopback (an L2 segment every VM in the
+ * group shares), or on QEMU's user-mode network (slirp: outbound NAT and host port forwards).
+ */
+export type NicSpec =
+  | { kind: 'multicast'; mac: string; group: string; port: number }
+  | { kind: 'user'; mac: string; forwards: PortForward[] };
 
 export type Accel = 'tcg' | 'kvm';
 
