@@ -100,13 +100,19 @@ describe('networks', () => {
     await ok('rm', 'web2');
   });
 
-  it('lets a container on the same network reach it by name, alias and IP, and reach a service on the host', async () => {
+  it('lets containers on the same network reach each other by name, alias and IP, and reach a service on the host', async () => {
     const hostPort = (hostService.address() as AddressInfo).port;
+    await ok('run', '-d', '--name', 'client', '--network', 'testnet', '--hostname', 'client-host', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc');
     const out = await ok(
-      'run', '--rm', '--network', 'testnet', 'busybox', 'sh', '-c',
-      `wget -qO- http://web/ && wget -qO- http://www/ && ping -c 1 -W 10 10.77.0.2 >/dev/null && echo ping-ok && wget -qO- http://10.0.2.2:${hostPort}/ && grep -c nameserver /etc/resolv.conf`,
+      'exec', 'client', 'sh', '-c',
+      `wget -qO- http://web/ && wget -qO- http://www/ && ping -c 1 -W 10 10.77.0.2 >/dev/null && echo ping-ok && wget -qO- http://10.0.2.2:${hostPort}/ && grep -c nameserver /etc/resolv.conf && grep client-host /etc/hosts`,
     );
-    expect(out.split('\n')).toEqual(['hello-from-web', 'hello-from-web', 'ping-ok', 'from-the-host', '1', '']);
+    expect(out.split('\n')).toEqual(['hello-from-web', 'hello-from-web', 'ping-ok', 'from-the-host', '1', '10.77.0.3\tclient-host', '']);
+    // web started first: it learned the name of the container that joined after it.
+    expect(await ok('exec', 'web', 'wget', '-qO-', 'http://client/hostname')).toBe('client-host\n');
+    await ok('stop', '-t', '1', 'client');
+    const gone = await docker('exec', 'web', 'grep', '-c', 'client', '/etc/hosts');
+    expect(gone.stdout.trim()).toBe('0');
   }, 180_000);
 
   it('shows the running container in the network, and refuses to remove the network while it runs', async () => {
@@ -121,7 +127,7 @@ describe('networks', () => {
   });
 
   it('frees the ports and the network once the container is gone, and prunes unused networks', async () => {
-    await ok('rm', '-f', 'web');
+    await ok('rm', '-f', 'web', 'client');
     await ok('network', 'create', 'spare');
     expect((await ok('network', 'rm', 'testnet')).trim()).toBe('testnet');
     expect((await ok('network', 'prune', '-f')).trim()).toContain('spare');

@@ -4,6 +4,7 @@ import { statPath } from './archive/path-stat';
 import { enterContainerRoot } from './container/mount-rootfs';
 import { RequestError, type RequestHandler, type TetherLink } from './link/tether-link';
 import { log } from './log';
+import { rewriteHosts } from './network/rewrite-hosts';
 import { powerOff } from './power';
 import type { Reaper } from './reaper';
 import { listProcesses } from './processes/list-processes';
@@ -72,6 +73,9 @@ export class ContainerAgent implements RequestHandler {
         return this.transfers.abort(request.channel);
       case 'ping':
         return { time: Date.now() };
+      case 'setHosts':
+        this.config = rewriteHosts(this.requireConfig(), request.extraHosts);
+        return null;
       case 'powerOff':
         this.powerOffSoon('the host asked');
         return null;

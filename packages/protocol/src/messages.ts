@@ -202,7 +202,9 @@ export type Request =
   /** The host no longer wants a transfer (its client went away): stop it and forget its channel. */
   | { op: 'abortTransfer'; channel: number }
   | { op: 'ping' }
-  | { op: 'powerOff' };
+  | { op: 'powerOff' }
+  /** Rewrites /etc/hosts with these extra lines: containers joined or left a network this one is on. */
+  | { op: 'setHosts'; extraHosts: string[] };
 
 export type RequestOp = Request['op'];
 
@@ -223,6 +225,7 @@ export interface ReplyValues {
   abortTransfer: null;
   ping: { time: number };
   powerOff: null;
+  setHosts: null;
 }
 
 export interface RemoteError {

@@ -6,6 +6,7 @@ import { fail, ok, type ImageRecord, type ImageStore, type Result } from '@vic/i
 import type { EventLog } from '../events/event-log';
 import { ContainerLogWriter } from '../logs/container-log';
 import type { ContainerNetworking } from '../networks/container-networking';
+import type { ContainerNetworkState } from '../networks/network-record';
 import type { LayerDisk, PortLayer } from '../portlayer/port-layer';
 import type { Attachment } from './attachment';
 import type { ContainerCreateConfig, ContainerRecord, ContainerState } from './container-record';
@@ -78,7 +79,7 @@ export class ContainerRuntime {
     const runtime = new ContainerRuntime(options);
     for (const record of options.store.all()) {
       if (record.state.status !== 'running' && record.state.status !== 'paused') continue;
-      await runtime.update(record.id, { ...record.state, status: 'exited', exitCode: 255, pid: undefined, finishedAt: new Date().toISOString(), error: 'the endpoint restarted while the container ran' });
+      await runtime.update(record.id, { ...record.state, status: 'exited', exitCode: 255, pid: undefined, network: undefined, finishedAt: new Date().toISOString(), error: 'the endpoint restarted while the container ran' });
     }
     return runtime;
   }
@@ -243,6 +244,7 @@ export class ContainerRuntime {
       return this.startFailed(record, error as Error);
     }
     this.emit(record, 'start');
+    await this.refreshPeerHosts(record.id, network.value.state);
     this.exitRecorded.set(record.id, this.recordExit(record.id, running!));
     return ok(undefined);
   }
@@ -414,6 +416,7 @@ export class ContainerRuntime {
     await Promise.race([running.vm.poweredOff, timeout(POWER_OFF_TIMEOUT_MS)]);
     await running.vm.powerOff();
     this.options.networking.release(id);
+    if (record?.state.network) await this.refreshPeerHosts(id, record.state.network);
     this.running.delete(id);
     this.exitRecorded.delete(id);
     if (record) this.emit(record, 'die', { exitCode: String(code) });
@@ -433,6 +436,17 @@ export class ContainerRuntime {
     this.notify(record.id, ['next-exit'], START_FAILED_EXIT_CODE);
     if (record.config.HostConfig?.AutoRemove) await this.remove(record.id, false);
     return fail('START_FAILED', message);
+  }
+
+  /** The containers sharing a user-defined network with `id` learn its name, or forget it, in their /etc/hosts. */
+  private async refreshPeerHosts(id: string, network: ContainerNetworkState): Promise<void> {
+    for (const peer of this.options.networking.peersOf(id, network)) {
+      const running = this.running.get(peer.id);
+      if (!running || !peer.state.network) continue;
+      const extraHosts = this.options.networking.hostsFor(peer, peer.state.network);
+      // A peer whose VM is going away needs no new names.
+      await running.vm.client.request({ op: 'setHosts', extraHosts }).catch(() => undefined);
+    }
   }
 
   /** Lets go of clients waiting for a start that will not come. */

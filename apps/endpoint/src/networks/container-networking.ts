@@ -116,7 +116,7 @@ export class ContainerNetworking {
       attachment.interfaces.push({ mac: e.macAddress, addresses: [`${e.ipAddress}/${e.prefixLength}`] });
       if (!network.internal) wayOut = true;
     }
-    attachment.extraHosts = [...this.peerHosts(record, attachment.state), ...this.linkHosts(record), ...extraHostLines(record.config.HostConfig?.ExtraHosts ?? [])];
+    attachment.extraHosts = this.hostsFor(record, attachment.state);
     if (wayOut) {
       const requested = requestedBindings(record.config, imageExposed);
       if (!requested.ok) {
@@ -180,6 +180,22 @@ export class ContainerNetworking {
       macAddress: macFor(address),
       aliases: isUserDefined(network) ? [...(settings.Aliases ?? []), record.id.slice(0, 12)] : [],
     });
+  }
+
+  /**
+   * A container's extra /etc/hosts lines: its own address under its hostname (as dockerd writes
+   * it), the running containers on its user-defined networks, its links and its --add-host lines.
+   */
+  hostsFor(record: ContainerRecord, own: ContainerNetworkState): string[] {
+    const first = Object.values(own.endpoints)[0];
+    const self = first ? [`${first.ipAddress}\t${record.config.Hostname || record.id.slice(0, 12)}`] : [];
+    return [...self, ...this.peerHosts(record, own), ...this.linkHosts(record), ...extraHostLines(record.config.HostConfig?.ExtraHosts ?? [])];
+  }
+
+  /** The running containers that share a user-defined network with a container holding `own`. */
+  peersOf(containerId: string, own: ContainerNetworkState): ContainerRecord[] {
+    const networks = new Set(Object.values(own.endpoints).filter((e) => this.isUserNetwork(e.networkId)).map((e) => e.networkId));
+    return this.containers().filter((c) => c.id !== containerId && Object.values(c.state.network?.endpoints ?? {}).some((e) => networks.has(e.networkId)));
   }
 
   /** /etc/hosts lines for the running containers that share a user-defined network with this one. */

@@ -3,6 +3,8 @@ import type { ContainerConfig } from '@vic/protocol';
 /** /etc/hosts as Docker writes it for a container on no user network. */
 export function renderHosts(config: ContainerConfig): string {
   const fqdn = config.domainName ? `${config.hostname}.${config.domainName} ` : '';
+  // A container with a network address is named by it (the endpoint's first extra line), as in dockerd.
+  const addressed = (config.extraHosts ?? []).some((line) => line.split(/\s+/)[1] === config.hostname);
   return [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -10,7 +12,7 @@ export function renderHosts(config: ContainerConfig): string {
     'ff00::0\tip6-mcastprefix',
     'ff02::1\tip6-allnodes',
     'ff02::2\tip6-allrouters',
-    `127.0.1.1\t${fqdn}${config.hostname}`,
+    ...(addressed ? [] : [`127.0.1.1\t${fqdn}${config.hostname}`]),
     ...(config.extraHosts ?? []),
     '',
   ].join('\n');
