@@ -115,6 +115,18 @@ describe('networks', () => {
     expect(gone.stdout.trim()).toBe('0');
   }, 180_000);
 
+  it('connects a running container to the default bridge (hot-plugged NIC), where another container reaches it by IP, and disconnects it', async () => {
+    await ok('network', 'connect', 'bridge', 'web');
+    const address = (await ok('inspect', '-f', '{{.NetworkSettings.Networks.bridge.IPAddress}}', 'web')).trim();
+    expect(address).toMatch(/^172\.16\.0\.\d+$/);
+    expect((await ok('inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'web')).trim()).toBe(address);
+    expect(await ok('run', '--rm', 'busybox', 'wget', '-qO-', `http://${address}/`)).toBe('hello-from-web\n');
+    const before = (await ok('exec', 'web', 'ls', '/sys/class/net')).trim().split(/\s+/).length;
+    await ok('network', 'disconnect', 'bridge', 'web');
+    expect((await ok('exec', 'web', 'ls', '/sys/class/net')).trim().split(/\s+/).length).toBe(before - 1);
+    expect((await ok('inspect', '-f', '{{len .NetworkSettings.Networks}}', 'web')).trim()).toBe('1');
+  }, 180_000);
+
   it('shows the running container in the network, and refuses to remove the network while it runs', async () => {
     const attached = (await ok('network', 'inspect', '-f', '{{range .Containers}}{{.Name}} {{.IPv4Address}}{{end}}', 'testnet')).trim();
     expect(attached).toBe('web 10.77.0.2/24');

@@ -8,6 +8,7 @@ import { EventLog } from './events/event-log';
 import { ExecRuntime } from './exec/exec-runtime';
 import { ExecStore } from './exec/exec-store';
 import { ContainerNetworking } from './networks/container-networking';
+import { NetworkConnections } from './networks/network-connections';
 import { NetworkStore } from './networks/network-store';
 import { QemuPortLayer } from './portlayer/qemu/qemu-port-layer';
 
@@ -48,6 +49,7 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
   const networks = await NetworkStore.open(join(options.stateDir, 'networks'), options.bridgeNetworkRange);
   const networking = new ContainerNetworking(networks, () => containers.all());
   const runtime = await ContainerRuntime.open({ store: containers, images, portLayer, events, logDir: join(options.stateDir, 'logs'), networking });
+  const connections = new NetworkConnections(runtime, containers, networking, events);
   const execs = new ExecRuntime(runtime, await ExecStore.open(join(options.stateDir, 'execs')), events);
   const server = buildApiServer(
     {
@@ -60,6 +62,7 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
       events,
       networks,
       networking,
+      connections,
       facts: { id: options.name, name: options.name, stateDir: options.stateDir, backend: portLayer.backend, insecureRegistries, startedAt: new Date() },
     },
     options.tls,

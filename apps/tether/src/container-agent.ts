@@ -4,6 +4,7 @@ import { statPath } from './archive/path-stat';
 import { enterContainerRoot } from './container/mount-rootfs';
 import { RequestError, type RequestHandler, type TetherLink } from './link/tether-link';
 import { log } from './log';
+import { configureHotplugged } from './network/configure-interfaces';
 import { rewriteHosts } from './network/rewrite-hosts';
 import { powerOff } from './power';
 import type { Reaper } from './reaper';
@@ -73,6 +74,10 @@ export class ContainerAgent implements RequestHandler {
         return this.transfers.abort(request.channel);
       case 'ping':
         return { time: Date.now() };
+      case 'configureInterface':
+        this.requireConfig();
+        await configureHotplugged(request.config);
+        return null;
       case 'setHosts':
         this.config = rewriteHosts(this.requireConfig(), request.extraHosts);
         return null;

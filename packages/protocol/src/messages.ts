@@ -204,7 +204,9 @@ export type Request =
   | { op: 'ping' }
   | { op: 'powerOff' }
   /** Rewrites /etc/hosts with these extra lines: containers joined or left a network this one is on. */
-  | { op: 'setHosts'; extraHosts: string[] };
+  | { op: 'setHosts'; extraHosts: string[] }
+  /** Brings up a NIC the host hot-plugged (`docker network connect` on a running container). */
+  | { op: 'configureInterface'; config: InterfaceConfig };
 
 export type RequestOp = Request['op'];
 
@@ -226,6 +228,7 @@ export interface ReplyValues {
   ping: { time: number };
   powerOff: null;
   setHosts: null;
+  configureInterface: null;
 }
 
 export interface RemoteError {

@@ -439,7 +439,7 @@ export class ContainerRuntime {
   }
 
   /** The containers sharing a user-defined network with `id` learn its name, or forget it, in their /etc/hosts. */
-  private async refreshPeerHosts(id: string, network: ContainerNetworkState): Promise<void> {
+  async refreshPeerHosts(id: string, network: ContainerNetworkState): Promise<void> {
     for (const peer of this.options.networking.peersOf(id, network)) {
       const running = this.running.get(peer.id);
       if (!running || !peer.state.network) continue;

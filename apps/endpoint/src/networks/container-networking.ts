@@ -137,6 +137,20 @@ export class ContainerNetworking {
     return ok(attachment);
   }
 
+  /** An address on one more network for a running container (`docker network connect`), and the NIC to reach it. */
+  join(record: ContainerRecord, network: NetworkRecord, settings: EndpointSettings): Result<{ endpoint: EndpointState; nic: SegmentNic; iface: InterfaceConfig }, NetworkingErrorCode> {
+    const endpoint = this.allocate(record, network, settings);
+    if (!endpoint.ok) return endpoint;
+    const e = endpoint.value;
+    return ok({ endpoint: e, nic: { mac: e.macAddress, group: network.segment!.group, port: network.segment!.port }, iface: { mac: e.macAddress, addresses: [`${e.ipAddress}/${e.prefixLength}`] } });
+  }
+
+  /** Lets go of a running container's address on one network (`docker network disconnect`). */
+  leave(containerId: string, networkId: string): void {
+    const taken = this.addresses.get(networkId);
+    for (const [address, holder] of taken ?? []) if (holder === containerId) taken!.delete(address);
+  }
+
   /** Lets go of a container's addresses and host ports: its VM is off. */
   release(containerId: string): void {
     for (const taken of this.addresses.values()) for (const [address, holder] of taken) if (holder === containerId) taken.delete(address);

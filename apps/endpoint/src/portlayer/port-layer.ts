@@ -51,6 +51,10 @@ export interface ContainerVmHandle {
   poweredOff: Promise<void>;
   /** Powers the VM off now (forcibly if it will not go) and drops the channel. */
   powerOff(): Promise<void>;
+  /** Hot-plugs a NIC on a segment (a network connect while the container runs). */
+  plugSegment(nic: SegmentNic): Promise<void>;
+  /** Unplugs the NIC with this MAC (a network disconnect while the container runs). */
+  unplugSegment(mac: string): Promise<void>;
 }
 
 /**

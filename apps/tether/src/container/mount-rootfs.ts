@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { ContainerConfig, DiskRef } from '@vic/protocol';
-import { configureInterfaces } from '../network/configure-interfaces';
+import { configureInterfaces, keepBusyboxAcrossChroot } from '../network/configure-interfaces';
 import { native } from '../sys/native';
 import { findDiskBySerial } from './find-disk';
 import { renderHosts, renderResolvConf } from './host-files';
@@ -71,5 +71,6 @@ export async function enterContainerRoot(config: ContainerConfig): Promise<void>
   mountContainerSpecials();
   writeIdentityFiles(config);
   mkdirSync(`${CONTAINER_ROOT}/tmp`, { recursive: true, mode: 0o1777 });
+  keepBusyboxAcrossChroot();
   native.chroot(CONTAINER_ROOT);
 }

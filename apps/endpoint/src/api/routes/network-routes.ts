@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import type { EndpointSettings } from '../../containers/container-record';
 import type { ContainerStore } from '../../containers/container-store';
 import type { EventLog } from '../../events/event-log';
 import type { ContainerNetworking } from '../../networks/container-networking';
 import { contains, formatAddress, formatSubnet, overlaps, parseAddress, parseSubnet } from '../../networks/ipv4';
 import { networkJson } from '../../networks/network-json';
+import type { ConnectionErrorCode, NetworkConnections } from '../../networks/network-connections';
 import type { NetworkRecord } from '../../networks/network-record';
 import type { NetworkStore } from '../../networks/network-store';
-import { DockerApiError } from '../docker-error';
+import { DockerApiError, valueOrApiError } from '../docker-error';
 import { labelsMatch, parseFilters } from '../filters';
 
 export interface NetworkRouteDeps {
@@ -14,6 +16,7 @@ export interface NetworkRouteDeps {
   networking: ContainerNetworking;
   containers: ContainerStore;
   events: EventLog;
+  connections: NetworkConnections;
 }
 
 interface CreateBody {
@@ -29,15 +32,18 @@ interface CreateBody {
 
 interface ConnectBody {
   Container?: string;
-  EndpointConfig?: { IPAMConfig?: { IPv4Address?: string } | null; Aliases?: string[] | null } | null;
+  EndpointConfig?: EndpointSettings | null;
   Force?: boolean;
 }
+
+/** The status dockerd gives each kind of connect/disconnect failure. */
+const connectionStatus: Record<ConnectionErrorCode, number> = { NO_SUCH_CONTAINER: 404, NO_SUCH_NETWORK: 404, FORBIDDEN: 403, INVALID_CONFIG: 400, START_FAILED: 500 };
 
 const listFilters = ['name', 'id', 'label', 'driver', 'type', 'scope', 'dangling'] as const;
 
 /** The `/networks` endpoints of the Engine API. */
 export function registerNetworkRoutes(app: FastifyInstance, deps: NetworkRouteDeps): void {
-  const { networks, networking, containers, events } = deps;
+  const { networks, networking, containers, events, connections } = deps;
 
   const find = (input: string): NetworkRecord => {
     const found = networks.find(input);
@@ -129,40 +135,14 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: NetworkRouteDe
   app.post('/networks/:id/connect', async (request, reply) => {
     const network = find((request.params as { id: string }).id);
     const body = (request.body ?? {}) as ConnectBody;
-    const record = containers.find(body.Container ?? '');
-    if (!record) throw new DockerApiError(404, `No such container: ${body.Container}`);
-    if (record.state.status === 'running' || record.state.status === 'paused') {
-      throw new DockerApiError(501, 'connecting a running container to a network is not supported by vic yet: stop it first');
-    }
-    const endpoints = { ...(record.config.NetworkingConfig?.EndpointsConfig ?? {}) };
-    const mode = record.config.HostConfig?.NetworkMode;
-    if (mode === 'none') throw new DockerApiError(403, 'container cannot be disconnected from host network or connected to host network');
-    if (endpoints[network.name] || mode === network.name || (network.name === 'bridge' && (!mode || mode === 'default'))) {
-      throw new DockerApiError(403, `endpoint with name ${record.name} already exists in network ${network.name}`);
-    }
-    endpoints[network.name] = { ...(body.EndpointConfig ?? {}) };
-    await containers.put({ ...record, config: { ...record.config, NetworkingConfig: { EndpointsConfig: endpoints } } });
-    emit(network, 'connect', { container: record.id });
+    valueOrApiError(await connections.connect(body.Container ?? '', network, body.EndpointConfig ?? {}), connectionStatus);
     return reply.code(200).send();
   });
 
   app.post('/networks/:id/disconnect', async (request, reply) => {
     const network = find((request.params as { id: string }).id);
     const body = (request.body ?? {}) as ConnectBody;
-    const record = containers.find(body.Container ?? '');
-    if (!record) throw new DockerApiError(404, `No such container: ${body.Container}`);
-    if (record.state.status === 'running' || record.state.status === 'paused') {
-      throw new DockerApiError(501, 'disconnecting a running container from a network is not supported by vic yet: stop it first');
-    }
-    const endpoints = { ...(record.config.NetworkingConfig?.EndpointsConfig ?? {}) };
-    const mode = record.config.HostConfig?.NetworkMode || 'default';
-    const isMode = mode === network.name || (network.name === 'bridge' && mode === 'default');
-    if (!endpoints[network.name] && !isMode) throw new DockerApiError(403, `container ${record.id} is not connected to network ${network.name}`);
-    delete endpoints[network.name];
-    // Leaving the network of its NetworkMode moves the container to the next one it is on, or to none.
-    const hostConfig = isMode ? { ...record.config.HostConfig, NetworkMode: Object.keys(endpoints)[0] ?? 'none' } : record.config.HostConfig;
-    await containers.put({ ...record, config: { ...record.config, HostConfig: hostConfig, NetworkingConfig: { EndpointsConfig: endpoints } } });
-    emit(network, 'disconnect', { container: record.id });
+    valueOrApiError(await connections.disconnect(body.Container ?? '', network), connectionStatus);
     return reply.code(200).send();
   });
 }

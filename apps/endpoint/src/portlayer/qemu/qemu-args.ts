@@ -61,13 +61,19 @@ export const USER_NETWORK = { subnet: '10.0.2.0/24', guest: '10.0.2.15', prefixL
 
 function nicArgs(nic: NicSpec, index: number): string[] {
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(nic.mac)) throw new Error(`NIC ${index}: MAC address ${JSON.stringify(nic.mac)} is malformed`);
-  const id = `net${index}`;
+  const { netdev: id, device } = nicIds(nic.mac);
   const netdev =
     nic.kind === 'multicast'
       ? // localaddr keeps the group's traffic on loopback: it never leaves the host.
         `socket,id=${id},mcast=${nic.group}:${nic.port},localaddr=127.0.0.1`
       : [`user,id=${id},net=${USER_NETWORK.subnet}`, ...nic.forwards.map((f) => `hostfwd=${f.protocol}:${f.hostIp}:${f.hostPort}-${USER_NETWORK.guest}:${f.guestPort}`)].join(',');
-  return ['-netdev', netdev, '-device', `virtio-net-pci,netdev=${id},mac=${nic.mac}`];
+  return ['-netdev', netdev, '-device', `virtio-net-pci,id=${device},netdev=${id},mac=${nic.mac}`];
+}
+
+/** QEMU ids of a NIC's netdev and device, named by its MAC so a hot-unplug finds NICs made at boot too. */
+export function nicIds(mac: string): { netdev: string; device: string } {
+  const hex = mac.replaceAll(':', '').toLowerCase();
+  return { netdev: `nd${hex}`, device: `nic${hex}` };
 }
 
 /** The full argument vector for qemu-system-x86_64, minus the program name. */

@@ -5,6 +5,7 @@ import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer } from
 import { createWritableDisk, WRITABLE_DISK_FILE } from '../writable-disk';
 import { startContainerVm, type ContainerVm } from './container-vm';
 import { withHostRootfs } from './host-rootfs';
+import { plugSegmentNic, unplugSegmentNic } from './nic-hotplug';
 import { vmNetworking } from './vm-networking';
 
 export interface QemuPortLayerOptions {
@@ -47,6 +48,8 @@ export class QemuPortLayer implements PortLayer {
       resume: () => vm.vm.resume(),
       poweredOff: vm.vm.exited.then(() => undefined),
       powerOff: () => vm.stop(),
+      plugSegment: (nic) => plugSegmentNic(vm.vm, nic),
+      unplugSegment: (mac) => unplugSegmentNic(vm.vm, mac),
     };
   }
 

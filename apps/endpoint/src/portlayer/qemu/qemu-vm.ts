@@ -174,6 +174,12 @@ export class QemuVm implements RegisteredVm {
     return this.finishing;
   }
 
+  /** A QMP command this class has no method of its own for (NIC hotplug). */
+  async execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
+    if (!this.qmp) throw new Error(`VM ${this.name}: cannot ${command}, QEMU is not running`);
+    return this.qmp.execute(command, args);
+  }
+
   private async control(command: string): Promise<void> {
     if (!this.qmp) throw new Error(`VM ${this.name}: cannot ${command}, QEMU is not running`);
     await this.qmp.execute(command);
