@@ -82,7 +82,7 @@ describe('networks', () => {
     fixedPort = await freePort();
     await ok(
       'run', '-d', '--name', 'web', '--network', 'testnet', '--network-alias', 'www',
-      '-p', `${fixedPort}:80`, '-p', '8080',
+      '-p', `${fixedPort}:80`, '-p', '8080', '--expose', '9999', '-P',
       'busybox', 'sh', '-c', 'mkdir -p /www && echo hello-from-web > /www/index.html && cp /www/index.html /www/8080.html && (httpd -p 8080 -h /www &) && exec httpd -f -p 80 -h /www',
     );
     expect(await fetchWhenUp(`http://127.0.0.1:${fixedPort}/`)).toBe('hello-from-web\n');
@@ -90,6 +90,7 @@ describe('networks', () => {
     expect(random).toMatch(/^0\.0\.0\.0:\d+$/);
     expect(await fetchWhenUp(`http://127.0.0.1:${random.split(':')[1]}/8080.html`)).toBe('hello-from-web\n');
     expect((await ok('port', 'web', '80')).trim()).toBe(`0.0.0.0:${fixedPort}`);
+    expect((await ok('port', 'web', '9999')).trim()).toMatch(/^0\.0\.0\.0:\d+$/);
     expect((await ok('inspect', '-f', '{{.NetworkSettings.Networks.testnet.IPAddress}}', 'web')).trim()).toBe('10.77.0.2');
   }, 180_000);
 
@@ -102,12 +103,19 @@ describe('networks', () => {
 
   it('lets containers on the same network reach each other by name, alias and IP, and reach a service on the host', async () => {
     const hostPort = (hostService.address() as AddressInfo).port;
-    await ok('run', '-d', '--name', 'client', '--network', 'testnet', '--hostname', 'client-host', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc');
+    await ok(
+      'run', '-d', '--name', 'client', '--network', 'testnet', '--ip', '10.77.0.50', '--hostname', 'client-host',
+      '--link', 'web:weblink', '--dns', '10.0.2.3', '--dns-search', 'example.test', '--add-host', 'extra.test:10.1.2.3',
+      'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc',
+    );
     const out = await ok(
       'exec', 'client', 'sh', '-c',
-      `wget -qO- http://web/ && wget -qO- http://www/ && ping -c 1 -W 10 10.77.0.2 >/dev/null && echo ping-ok && wget -qO- http://10.0.2.2:${hostPort}/ && grep -c nameserver /etc/resolv.conf && grep client-host /etc/hosts`,
+      `wget -qO- http://web/ && wget -qO- http://www/ && wget -qO- http://weblink/ && ping -c 1 -W 10 10.77.0.2 >/dev/null && echo ping-ok && wget -qO- http://10.0.2.2:${hostPort}/ && cat /etc/resolv.conf && grep -e client-host -e extra.test /etc/hosts`,
     );
-    expect(out.split('\n')).toEqual(['hello-from-web', 'hello-from-web', 'ping-ok', 'from-the-host', '1', '10.77.0.3\tclient-host', '']);
+    expect(out.split('\n')).toEqual([
+      'hello-from-web', 'hello-from-web', 'hello-from-web', 'ping-ok', 'from-the-host',
+      'nameserver 10.0.2.3', 'search example.test', '10.77.0.50\tclient-host', '10.1.2.3\textra.test', '',
+    ]);
     // web started first: it learned the name of the container that joined after it.
     expect(await ok('exec', 'web', 'wget', '-qO-', 'http://client/hostname')).toBe('client-host\n');
     await ok('stop', '-t', '1', 'client');
@@ -125,6 +133,12 @@ describe('networks', () => {
     await ok('network', 'disconnect', 'bridge', 'web');
     expect((await ok('exec', 'web', 'ls', '/sys/class/net')).trim().split(/\s+/).length).toBe(before - 1);
     expect((await ok('inspect', '-f', '{{len .NetworkSettings.Networks}}', 'web')).trim()).toBe('1');
+  }, 180_000);
+
+  it('gives a container on --network none only loopback, and refuses --ip on the default bridge with dockerd words', async () => {
+    expect((await ok('run', '--rm', '--network', 'none', 'busybox', 'ls', '/sys/class/net')).trim()).toBe('lo');
+    const refused = await docker('create', '--ip', '172.16.0.9', 'busybox');
+    expect(refused.stderr).toContain('user specified IP address is supported on user defined networks only');
   }, 180_000);
 
   it('shows the running container in the network, and refuses to remove the network while it runs', async () => {
