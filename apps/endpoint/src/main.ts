@@ -2,6 +2,7 @@
  * The endpoint process of one VCH, as vic-machine starts it:
  *
  *   endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...]
+ *            [--bridge-network-range CIDR]
  *
  * With --tls-dir it serves TLS from DIR/server-cert.pem and DIR/server-key.pem and requires client
  * certificates signed by DIR/ca.pem. Once listening it prints one line, LISTENING_PREFIX followed by
@@ -25,7 +26,7 @@ const CLOSE_TIMEOUT_MS = 10_000;
 
 function usageError(message: string): never {
   console.error(`endpoint: ${message}`);
-  console.error('usage: endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...]');
+  console.error('usage: endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...] [--bridge-network-range CIDR]');
   process.exit(2);
 }
 
@@ -74,6 +75,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'tls-dir': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
+    'bridge-network-range': { type: 'string' },
   },
   strict: true,
 });
@@ -90,6 +92,7 @@ const endpoint = await startVchEndpoint({
   port,
   ...(tlsDir ? { tls: readTls(tlsDir) } : {}),
   insecureRegistries: values['insecure-registry'] ?? [],
+  ...(values['bridge-network-range'] ? { bridgeNetworkRange: values['bridge-network-range'] } : {}),
 }).catch((error: Error) => {
   console.error(`endpoint: VCH ${name} cannot serve on ${host}:${port}: ${error.message}`);
   process.exit(1);
