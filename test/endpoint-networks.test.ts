@@ -114,10 +114,13 @@ describe('networks', () => {
     );
     expect(out.split('\n')).toEqual([
       'hello-from-web', 'hello-from-web', 'hello-from-web', 'ping-ok', 'from-the-host',
-      'nameserver 10.0.2.3', 'search example.test', '10.77.0.50\tclient-host', '10.1.2.3\textra.test', '',
+      // dockerd's embedded DNS on a user-defined network; --dns is its upstream.
+      'nameserver 127.0.0.11', 'search example.test', 'options ndots:0', '10.77.0.50\tclient-host', '10.1.2.3\textra.test', '',
     ]);
-    // web started first: it learned the name of the container that joined after it.
+    // web started first: it learned the name of the container that joined after it, in /etc/hosts
+    // and in its embedded DNS (busybox nslookup asks the server in resolv.conf, never /etc/hosts).
     expect(await ok('exec', 'web', 'wget', '-qO-', 'http://client/hostname')).toBe('client-host\n');
+    expect(await ok('exec', 'web', 'nslookup', 'client')).toContain('Address: 10.77.0.50');
     await ok('stop', '-t', '1', 'client');
     const gone = await docker('exec', 'web', 'grep', '-c', 'client', '/etc/hosts');
     expect(gone.stdout.trim()).toBe('0');

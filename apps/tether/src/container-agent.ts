@@ -5,6 +5,7 @@ import { enterContainerRoot } from './container/mount-rootfs';
 import { RequestError, type RequestHandler, type TetherLink } from './link/tether-link';
 import { log } from './log';
 import { configureHotplugged } from './network/configure-interfaces';
+import { EmbeddedDns } from './network/embedded-dns';
 import { rewriteHosts } from './network/rewrite-hosts';
 import { powerOff } from './power';
 import type { Reaper } from './reaper';
@@ -18,6 +19,7 @@ export const MAIN_SESSION = 'main';
 /** Serves the host's requests: configures the container once, then runs its sessions. */
 export class ContainerAgent implements RequestHandler {
   private config: ContainerConfig | null = null;
+  private dns: EmbeddedDns | null = null;
   private readonly table: SessionTable;
   private readonly transfers: ArchiveTransfers;
 
@@ -48,6 +50,7 @@ export class ContainerAgent implements RequestHandler {
       case 'configure':
         if (this.config) throw new RequestError({ code: 'EEXIST', message: 'container is already configured' });
         await enterContainerRoot(request.config);
+        if (request.config.embeddedDns) this.dns = await EmbeddedDns.start(request.config.embeddedDns.upstream, request.config.extraHosts ?? []);
         this.config = request.config;
         return null;
       case 'start':
@@ -80,6 +83,7 @@ export class ContainerAgent implements RequestHandler {
         return null;
       case 'setHosts':
         this.config = rewriteHosts(this.requireConfig(), request.extraHosts);
+        this.dns?.setHosts(request.extraHosts);
         return null;
       case 'powerOff':
         this.powerOffSoon('the host asked');

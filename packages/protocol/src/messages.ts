@@ -54,6 +54,11 @@ export interface ContainerConfig {
   rootfs: RootFilesystem;
   /** The VM's network interfaces, configured before the container's processes start; none when absent. */
   networks?: InterfaceConfig[];
+  /**
+   * Docker's embedded DNS on user-defined networks: the tether answers at 127.0.0.11 for the names
+   * in `extraHosts` and forwards every other query to `upstream`; resolv.conf names only it.
+   */
+  embeddedDns?: { upstream: string[] };
 }
 
 /** One network interface, found in the guest by its MAC address. */

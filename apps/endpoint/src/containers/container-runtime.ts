@@ -202,14 +202,14 @@ export class ContainerRuntime {
     const { memoryMiB, cpus } = vmSizeOf(record.config.HostConfig);
     const network = await this.options.networking.attach(record, image.config.config?.ExposedPorts);
     if (!network.ok) return this.startFailed(record, new Error(network.error.message));
-    const { segments, outbound, interfaces, extraHosts, dns } = network.value;
+    const { segments, outbound, interfaces, extraHosts, dns, embeddedDns } = network.value;
     let running: RunningContainer | undefined;
     const log = new ContainerLogWriter(this.logPath(record.id));
     try {
       const vm = await this.options.portLayer.powerOn({
         containerId: record.id,
         layers: this.layerDisks(image),
-        config: { hostname: record.config.Hostname || record.id.slice(0, 12), networks: interfaces, extraHosts, dns },
+        config: { hostname: record.config.Hostname || record.id.slice(0, 12), networks: interfaces, extraHosts, dns, ...(embeddedDns ? { embeddedDns } : {}) },
         segments,
         ...(outbound ? { outbound } : {}),
         ...(memoryMiB ? { memoryMiB } : {}),

@@ -16,10 +16,15 @@ export interface NetworkAttachment {
   outbound?: { forwards: PortForward[] };
   extraHosts: string[];
   dns: { servers: string[]; search: string[] };
+  /** On user-defined networks, as in dockerd: container names resolve through the embedded DNS. */
+  embeddedDns?: { upstream: string[] };
   state: ContainerNetworkState;
 }
 
 export type NetworkingErrorCode = 'INVALID_CONFIG' | 'NO_SUCH_NETWORK' | 'START_FAILED';
+
+/** Where the tether answers DNS inside a container on a user-defined network, as dockerd's embedded DNS. */
+const EMBEDDED_DNS_ADDRESS = '127.0.0.11';
 
 /** The network a container's NetworkMode names: `default` is `bridge`. */
 function modeNetwork(config: ContainerCreateConfig): string {
@@ -117,6 +122,10 @@ export class ContainerNetworking {
       if (!network.internal) wayOut = true;
     }
     attachment.extraHosts = this.hostsFor(record, attachment.state);
+    if (joined.value.some((j) => isUserDefined(j.network))) {
+      attachment.embeddedDns = { upstream: attachment.dns.servers };
+      attachment.dns = { servers: [EMBEDDED_DNS_ADDRESS], search: attachment.dns.search };
+    }
     if (wayOut) {
       const requested = requestedBindings(record.config, imageExposed);
       if (!requested.ok) {

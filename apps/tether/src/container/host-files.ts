@@ -23,5 +23,7 @@ export function renderResolvConf(config: ContainerConfig): string | null {
   if (!dns || (dns.servers.length === 0 && dns.search.length === 0)) return null;
   const lines = dns.servers.map((s) => `nameserver ${s}`);
   if (dns.search.length > 0) lines.push(`search ${dns.search.join(' ')}`);
+  // As dockerd writes it for its embedded DNS: single-label names go to it first.
+  if (config.embeddedDns) lines.push('options ndots:0');
   return `${lines.join('\n')}\n`;
 }

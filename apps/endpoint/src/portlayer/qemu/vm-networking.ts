@@ -9,7 +9,7 @@ const USER_NIC_MAC = '52:54:00:12:34:56';
 /**
  * A container VM's NICs: one per segment (Docker network) in the request's order, then the
  * outbound one on QEMU's user-mode network, whose interface, default route and DNS relay the
- * guest learns from the config.
+ * guest learns from the config (the relay is the embedded DNS's upstream unless --dns names one).
  */
 export function vmNetworking(request: ContainerVmRequest): { nics: NicSpec[]; config: Omit<ContainerConfig, 'rootfs'> } {
   const nics: NicSpec[] = (request.segments ?? []).map((s) => ({ kind: 'multicast', ...s }));
@@ -17,10 +17,12 @@ export function vmNetworking(request: ContainerVmRequest): { nics: NicSpec[]; co
   nics.push({ kind: 'user', mac: USER_NIC_MAC, forwards: request.outbound.forwards });
   const { config } = request;
   const servers = config.dns?.servers.length ? config.dns.servers : [USER_NETWORK.dns];
+  const upstream = config.embeddedDns?.upstream.length ? config.embeddedDns.upstream : [USER_NETWORK.dns];
   return {
     nics,
     config: {
       ...config,
+      ...(config.embeddedDns ? { embeddedDns: { upstream } } : {}),
       networks: [...(config.networks ?? []), { mac: USER_NIC_MAC, addresses: [`${USER_NETWORK.guest}/${USER_NETWORK.prefixLength}`], gateway: USER_NETWORK.host }],
       dns: { servers, search: config.dns?.search ?? [] },
     },
