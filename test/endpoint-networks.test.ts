@@ -91,6 +91,7 @@ describe('networks', () => {
     expect(await fetchWhenUp(`http://127.0.0.1:${random.split(':')[1]}/8080.html`)).toBe('hello-from-web\n');
     expect((await ok('port', 'web', '80')).trim()).toBe(`0.0.0.0:${fixedPort}`);
     expect((await ok('port', 'web', '9999')).trim()).toMatch(/^0\.0\.0\.0:\d+$/);
+    expect(await ok('ps', '--filter', 'name=web', '--format', '{{.Ports}}')).toContain(`0.0.0.0:${fixedPort}->80/tcp`);
     expect((await ok('inspect', '-f', '{{.NetworkSettings.Networks.testnet.IPAddress}}', 'web')).trim()).toBe('10.77.0.2');
   }, 180_000);
 
@@ -138,8 +139,13 @@ describe('networks', () => {
     expect((await ok('inspect', '-f', '{{len .NetworkSettings.Networks}}', 'web')).trim()).toBe('1');
   }, 180_000);
 
-  it('gives a container on --network none only loopback, and refuses --ip on the default bridge with dockerd words', async () => {
+  it('gives a container on --network none only loopback, one on an internal network no way out, and refuses --ip on the default bridge with dockerd words', async () => {
     expect((await ok('run', '--rm', '--network', 'none', 'busybox', 'ls', '/sys/class/net')).trim()).toBe('lo');
+    await ok('network', 'create', '--internal', 'inside');
+    expect((await ok('run', '--rm', '--network', 'inside', 'busybox', 'sh', '-c', 'ls /sys/class/net; ip route')).trim().split('\n')).toEqual([
+      'eth0', 'lo', '172.17.0.0/16 dev eth0 scope link  src 172.17.0.2',
+    ]);
+    await ok('network', 'rm', 'inside');
     const refused = await docker('create', '--ip', '172.16.0.9', 'busybox');
     expect(refused.stderr).toContain('user specified IP address is supported on user defined networks only');
   }, 180_000);
