@@ -31,3 +31,6 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
 else
   echo "setup: npm packages present"
 fi
+
+# vcsim (govmomi's vSphere simulator) is the peer of the packages/vsphere tests; built from Debian's govmomi.
+bash scripts/vcsim/install-vcsim.sh >/dev/null

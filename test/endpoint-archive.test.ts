@@ -106,6 +106,23 @@ describe('a stopped container', () => {
     expect(names).toContain('written');
   });
 
+  it('keeps extended attributes byte for byte through cp in and out, binary ones included', async () => {
+    const tree = hostPath('xattrs');
+    const capability = '0100000200200000000000000000000000000000'; // cap_net_raw+ep, as setcap writes it
+    mkdirSync(join(tree, 'caps'), { recursive: true });
+    for (const name of ['caps/ping', 'caps/odd']) writeFileSync(join(tree, name), '#!/bin/sh\n', { mode: 0o755 });
+    execFileSync('setfattr', ['-n', 'security.capability', '-v', `0x${capability}`, join(tree, 'caps/ping')]);
+    execFileSync('setfattr', ['-n', 'user.binary', '-v', '0xff00fe0a80', join(tree, 'caps/odd')]);
+    const tar = execFileSync('tar', ['--xattrs', '--xattrs-include=*', '--numeric-owner', '-C', tree, '-cf', '-', 'caps']);
+    const copied = await dockerCli(endpoint.dockerHost, join(work, 'docker-config'), ['cp', '-', 'cold:/'], { input: tar });
+    expect(copied.code, copied.stderr).toBe(0);
+
+    await ok('cp', 'cold:/caps', hostPath('caps-out'));
+    const xattr = (file: string, name: string) => execFileSync('getfattr', ['--only-values', '-n', name, file]).toString('hex');
+    expect(xattr(hostPath('caps-out', 'ping'), 'security.capability')).toBe(capability);
+    expect(xattr(hostPath('caps-out', 'odd'), 'user.binary')).toBe('ff00fe0a80');
+  });
+
   it('refuses a copy while its VM boots, with a conflict', async () => {
     await ok('create', '--name', 'booting', 'busybox', 'sleep', '1002');
     const starting = docker('start', 'booting');

@@ -95,11 +95,14 @@ describe('a running container', () => {
     expect(line).not.toMatch(/ 0B \/ 0B$/);
   });
 
-  it('pauses and unpauses the VM', async () => {
+  it('pauses and unpauses its processes; top, cp and stats answer while it is paused, exec is refused', async () => {
     await ok('pause', 'sleeper');
     expect(await inspect('sleeper', '{{.State.Status}} {{.State.Paused}}')).toBe('paused true');
     const exec = await docker('exec', 'sleeper', 'true');
     expect(exec.stderr).toContain('is paused, unpause the container before exec');
+    expect(await ok('top', 'sleeper')).toMatch(/ sleep 1000$/m);
+    expect(await ok('cp', 'sleeper:/etc/hostname', '-')).toContain(await inspect('sleeper', '{{.Config.Hostname}}'));
+    expect(await ok('stats', '--no-stream', '--format', '{{.Name}}', 'sleeper')).toBe('sleeper\n');
     await ok('unpause', 'sleeper');
     expect(await ok('exec', 'sleeper', 'echo', 'awake')).toBe('awake\n');
   });

@@ -125,7 +125,9 @@ describe('vic-machine --target local', () => {
     ]);
   });
 
-  it('start brings a VCH whose endpoint died back on the same port; on a running VCH it changes nothing', async () => {
+  it('start brings a VCH whose endpoint died back on the same port, with its containers still running; on a running VCH it changes nothing', async () => {
+    const survivor = await docker(printed, 'run', '-d', '--name', 'survivor', 'busybox', 'sleep', '600');
+    expect(survivor.code, survivor.stderr).toBe(0);
     const pid = Number(readFileSync(join(vchDir, 'endpoint.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
     await waitFor(() => !existsSync(`/proc/${pid}/cmdline`) || readFileSync(`/proc/${pid}/cmdline`).length === 0, 10_000);
@@ -135,6 +137,9 @@ describe('vic-machine --target local', () => {
     expect(started.code, started.stderr).toBe(0);
     expect(exportedVariables(started.stdout)).toEqual(printed);
     expect((await docker(printed, 'version')).code).toBe(0);
+    // The container's VM outlived the endpoint and the new endpoint took it over.
+    expect((await docker(printed, 'ps', '--format', '{{.Names}} {{.Status}}')).stdout).toMatch(/^survivor Up /m);
+    expect((await docker(printed, 'exec', 'survivor', 'echo', 'still here')).stdout).toBe('still here\n');
 
     const again = await vicMachine(stateRoot, 'start', '--name', NAME);
     expect(again.stderr).toContain(`VCH ${NAME} is already running`);

@@ -13,5 +13,5 @@ rm -rf dist
 npx --no-install esbuild src/main.ts \
   --bundle --platform=node --target=node20 --format=esm \
   --outfile=dist/endpoint.mjs \
-  --external:fastify --external:tar-stream --external:msgpackr \
+  --external:fastify --external:tar-stream --external:msgpackr --external:soap \
   --legal-comments=none --charset=utf8 --log-level=warning

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBusyboxImage, writeDockerArchive } from '@vic/sample-images';
 import { dockerCli, type DockerCliOptions, type DockerResult } from './docker-cli';
-import { startTestEndpoint, type TestEndpoint } from './endpoint';
+import { startTestEndpoint, type TestEndpoint, type TestEndpointOptions } from './endpoint';
 
 /** A test VCH endpoint with `busybox:latest` loaded, and the docker CLI pointed at it. */
 export interface BusyboxVch {
@@ -12,16 +12,16 @@ export interface BusyboxVch {
   dockerWith(options: DockerCliOptions, ...args: string[]): Promise<DockerResult>;
   /** The CLI's stdout; throws with its stderr when it fails. */
   ok(...args: string[]): Promise<string>;
-  /** Closes the endpoint and opens a new one over the same state directory. */
-  restart(): Promise<void>;
+  /** Closes the endpoint (unless the caller did) and opens a new one over the same state directory. */
+  restart(options?: { closed?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startBusyboxVch(label: string): Promise<BusyboxVch> {
+export async function startBusyboxVch(label: string, options: TestEndpointOptions = {}): Promise<BusyboxVch> {
   const work = mkdtempSync(join(tmpdir(), `vic-${label}-`));
   const stateDir = join(work, 'vch');
   const configDir = join(work, 'docker-config');
-  let endpoint = await startTestEndpoint(stateDir);
+  let endpoint = await startTestEndpoint(stateDir, options);
   const dockerWith = (options: DockerCliOptions, ...args: string[]) => dockerCli(endpoint.dockerHost, configDir, args, options);
   const docker = (...args: string[]) => dockerWith({}, ...args);
   const ok = async (...args: string[]) => {
@@ -39,11 +39,16 @@ export async function startBusyboxVch(label: string): Promise<BusyboxVch> {
     docker,
     dockerWith,
     ok,
-    async restart() {
-      await endpoint.close();
-      endpoint = await startTestEndpoint(stateDir);
+    async restart(restartOptions = {}) {
+      if (!restartOptions.closed) await endpoint.close();
+      endpoint = await startTestEndpoint(stateDir, options);
     },
     async close() {
+      // With live restore closing leaves VMs running: remove the containers first.
+      if (options.liveRestore) {
+        const ids = (await docker('ps', '-aq')).stdout.split('\n').filter(Boolean);
+        if (ids.length > 0) await docker('rm', '-f', ...ids);
+      }
       await endpoint.close();
       rmSync(work, { recursive: true, force: true });
     },

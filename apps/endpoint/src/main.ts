@@ -1,13 +1,14 @@
 /**
  * The endpoint process of one VCH, as vic-machine starts it:
  *
- *   endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...]
+ *   endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...] [--volume-store LABEL=DIR ...]
  *            [--bridge-network-range CIDR]
  *
  * With --tls-dir it serves TLS from DIR/server-cert.pem and DIR/server-key.pem and requires client
  * certificates signed by DIR/ca.pem. Once listening it prints one line, LISTENING_PREFIX followed by
  * the DOCKER_HOST it serves (the real port when P is 0), which is how vic-machine learns it is up.
- * SIGTERM or SIGINT closes the server and ends every container VM it started.
+ * SIGTERM or SIGINT closes the server. Container VMs keep running (dockerd's live-restore), and
+ * the next endpoint over the same state directory takes them over; `vic-machine delete` ends them.
  *
  * Refusing plain HTTP on a non-loopback address is vic-machine's rule (checked before it makes
  * anything); this process trusts the arguments it was started with.
@@ -15,18 +16,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { killAllVms } from './portlayer/qemu';
 import type { ServerTls } from './api/api-server';
 import { startVchEndpoint, type VchEndpoint } from './vch-endpoint';
 
 /** vic-machine waits for this line in the endpoint log (apps/vic-machine/src/endpoint-process.ts). */
 const LISTENING_PREFIX = 'vic endpoint listening on ';
-/** Open attach streams can hold server.close() forever; after this the VMs are ended regardless. */
+/** Open attach streams can hold server.close() forever; after this the process exits regardless. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
 function usageError(message: string): never {
   console.error(`endpoint: ${message}`);
-  console.error('usage: endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...] [--bridge-network-range CIDR]');
+  console.error('usage: endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...] [--volume-store LABEL=DIR ...] [--bridge-network-range CIDR]');
   process.exit(2);
 }
 
@@ -54,11 +54,22 @@ function readTls(dir: string): ServerTls {
   return { ca: read('ca.pem'), cert: read('server-cert.pem'), key: read('server-key.pem') };
 }
 
+/** `--volume-store LABEL=DIR`, as vic-machine passes each of its `--volume-store DIR:LABEL`. */
+function parseVolumeStores(specs: string[]): Record<string, string> {
+  const stores: Record<string, string> = {};
+  for (const spec of specs) {
+    const equals = spec.indexOf('=');
+    if (equals <= 0 || !spec.slice(equals + 1).startsWith('/')) usageError(`--volume-store ${spec} is not LABEL=/absolute/dir`);
+    stores[spec.slice(0, equals)] = spec.slice(equals + 1);
+  }
+  return stores;
+}
+
 async function closeWithin(endpoint: VchEndpoint, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
-      console.error(`endpoint: the server did not close within ${timeoutMs / 1000} s; ending its VMs anyway`);
+      console.error(`endpoint: the server did not close within ${timeoutMs / 1000} s; exiting anyway`);
       resolve();
     }, timeoutMs);
   });
@@ -75,6 +86,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'tls-dir': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
+    'volume-store': { type: 'string', multiple: true },
     'bridge-network-range': { type: 'string' },
   },
   strict: true,
@@ -92,6 +104,8 @@ const endpoint = await startVchEndpoint({
   port,
   ...(tlsDir ? { tls: readTls(tlsDir) } : {}),
   insecureRegistries: values['insecure-registry'] ?? [],
+  volumeStores: parseVolumeStores(values['volume-store'] ?? []),
+  liveRestore: true,
   ...(values['bridge-network-range'] ? { bridgeNetworkRange: values['bridge-network-range'] } : {}),
 }).catch((error: Error) => {
   console.error(`endpoint: VCH ${name} cannot serve on ${host}:${port}: ${error.message}`);
@@ -103,9 +117,8 @@ let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.log(`endpoint: ${signal}: closing the server and ending container VMs`);
+  console.log(`endpoint: ${signal}: closing the server; container VMs keep running`);
   await closeWithin(endpoint, CLOSE_TIMEOUT_MS);
-  await killAllVms();
   process.exit(0);
 }
 process.on('SIGTERM', (signal) => void stop(signal));

@@ -1,6 +1,7 @@
 import type { ContainerConfig, Request, SessionStatus, Stats } from '@vic/protocol';
 import { ArchiveTransfers } from './archive/archive-transfers';
 import { statPath } from './archive/path-stat';
+import { ContainerCgroup } from './container/container-cgroup';
 import { enterContainerRoot } from './container/mount-rootfs';
 import { RequestError, type RequestHandler, type TetherLink } from './link/tether-link';
 import { log } from './log';
@@ -20,6 +21,8 @@ export const MAIN_SESSION = 'main';
 export class ContainerAgent implements RequestHandler {
   private config: ContainerConfig | null = null;
   private dns: EmbeddedDns | null = null;
+  /** Made with the container's root; every session's process is born in it. */
+  private cgroup: ContainerCgroup | null = null;
   private readonly table: SessionTable;
   private readonly transfers: ArchiveTransfers;
 
@@ -51,10 +54,17 @@ export class ContainerAgent implements RequestHandler {
         if (this.config) throw new RequestError({ code: 'EEXIST', message: 'container is already configured' });
         await enterContainerRoot(request.config);
         if (request.config.embeddedDns) this.dns = await EmbeddedDns.start(request.config.embeddedDns.upstream, request.config.extraHosts ?? []);
+        this.cgroup = ContainerCgroup.create();
         this.config = request.config;
         return null;
+      case 'pause':
+        await this.requireCgroup().freeze();
+        return null;
+      case 'unpause':
+        await this.requireCgroup().thaw();
+        return null;
       case 'start':
-        return this.table.start(request.spec, this.requireConfig().hostname);
+        return this.table.start(request.spec, { hostname: this.requireConfig().hostname, cgroup: this.requireCgroup() });
       case 'release': {
         this.table.release(request.id);
         if (request.id === MAIN_SESSION) this.powerOffSoon('main process exited and its output was collected');
@@ -96,6 +106,11 @@ export class ContainerAgent implements RequestHandler {
   /** Powers off once the reply that announced it has left the guest. */
   private powerOffSoon(reason: string): void {
     setImmediate(() => void this.link.flush().then(() => powerOff(reason)));
+  }
+
+  private requireCgroup(): ContainerCgroup {
+    this.requireConfig();
+    return this.cgroup!;
   }
 
   private requireConfig(): ContainerConfig {

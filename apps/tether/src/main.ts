@@ -1,8 +1,7 @@
 import { mountKernelFilesystems } from './boot/early-mounts';
 import { readBootArgs } from './boot/kernel-args';
 import { loadModules } from './boot/load-modules';
-import { findVirtioPort, TETHER_PORT_NAME } from './channel/find-port';
-import { PortChannel } from './channel/port-channel';
+import { openChannel } from './channel/open-channel';
 import { ContainerAgent } from './container-agent';
 import { TetherLink } from './link/tether-link';
 import { log } from './log';
@@ -18,11 +17,10 @@ async function main(): Promise<void> {
   const reaper = new Reaper();
   reaper.start();
   const identity = readBootArgs();
-  const port = await findVirtioPort(TETHER_PORT_NAME, 10_000);
-  const channel = await PortChannel.open(port);
+  const { channel, path } = await openChannel(identity.channel);
   const link = new TetherLink(channel, identity);
   link.serve(new ContainerAgent(link, reaper));
-  log(`ready: container ${identity.containerId} on ${port}`);
+  log(`ready: container ${identity.containerId} on ${path}`);
 }
 
 // PID 1 must never die of an exception: the kernel would panic with the container's state lost.

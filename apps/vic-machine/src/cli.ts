@@ -2,7 +2,7 @@
 /**
  * vic-machine: creates and manages virtual container hosts (VCHs) on this machine.
  *
- *   vic-machine create  --target local --name N [--host H] [--port P] [--no-tls [--force]] [--insecure-registry R ...] [--iso PATH]
+ *   vic-machine create  --target local --name N [--host H] [--port P] [--no-tls [--force]] [--insecure-registry R ...] [--volume-store DIR:LABEL ...] [--iso PATH]
  *   vic-machine start   --target local --name N
  *   vic-machine inspect --target local --name N
  *   vic-machine ls      --target local
@@ -16,16 +16,18 @@ import { inspectVch } from './commands/inspect';
 import { listVchs } from './commands/ls';
 import { startExistingVch } from './commands/start';
 import { VicMachineError } from './errors';
-import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseName, parsePort, parseTarget, type OptionName, type ParsedCommandLine } from './options';
+import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseName, parsePort, parseTarget, parseVolumeStores, type OptionName, type ParsedCommandLine } from './options';
 import { vchLayout } from './vch-layout';
 
 const USAGE = `usage: vic-machine <command> --target local [options]
 
 commands:
-  create   --name N [--host ADDRESS] [--port P] [--no-tls [--force]] [--insecure-registry R ...] [--iso PATH]
+  create   --name N [--host ADDRESS] [--port P] [--no-tls [--force]] [--insecure-registry R ...]
+           [--volume-store DIR:LABEL ...] [--iso PATH]
            make a VCH and start its endpoint; prints the docker environment to use it
            (TLS with client certificates on port 2376 by default; --no-tls: plain HTTP on 2375,
-           loopback addresses only unless --force; --port 0 picks a free port)
+           loopback addresses only unless --force; --port 0 picks a free port; volume disks go to
+           the store docker volume create -o VolumeStore=LABEL names, "default" otherwise)
   start    --name N     start a stopped VCH's endpoint again
   inspect  --name N     status, endpoint address and docker environment of a VCH
   ls                    one line per VCH: name, status, DOCKER_HOST
@@ -34,7 +36,7 @@ commands:
 every command: --state-root DIR (default ${DEFAULT_STATE_ROOT})`;
 
 const commandOptions: Record<string, OptionName[]> = {
-  create: ['host', 'port', 'no-tls', 'force', 'insecure-registry', 'iso'],
+  create: ['host', 'port', 'no-tls', 'force', 'insecure-registry', 'volume-store', 'iso'],
   start: [],
   inspect: [],
   ls: [],
@@ -72,6 +74,7 @@ async function run(argv: string[]): Promise<void> {
         tls,
         force: values.force ?? false,
         insecureRegistries: values['insecure-registry'] ?? [],
+        volumeStores: parseVolumeStores(values['volume-store'] ?? []),
         iso: values.iso ?? DEFAULT_ISO,
       });
     }

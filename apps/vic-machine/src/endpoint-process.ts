@@ -12,7 +12,7 @@ export const ENDPOINT_BUNDLE = fileURLToPath(new URL('../../endpoint/dist/endpoi
 /** The line apps/endpoint/src/main.ts prints once it listens, followed by its DOCKER_HOST. */
 const LISTENING = /^vic endpoint listening on tcp:\/\/\S+:(\d+)$/m;
 const POLL_MS = 100;
-/** The endpoint gives server.close() 10 s before it ends its VMs; this leaves it time to finish. */
+/** The endpoint gives server.close() 10 s before it exits regardless; this leaves it time to finish. */
 const STOP_GRACE_MS = 15_000;
 const KILL_WAIT_MS = 5_000;
 const LOG_TAIL_LINES = 20;
@@ -47,6 +47,7 @@ export async function launchEndpoint(layout: VchLayout, config: VchConfig, timeo
     '--port', String(config.port),
     ...(config.tls ? ['--tls-dir', layout.serverTls] : []),
     ...config.insecureRegistries.flatMap((registry) => ['--insecure-registry', registry]),
+    ...Object.entries(config.volumeStores ?? {}).flatMap(([label, dir]) => ['--volume-store', `${label}=${dir}`]),
   ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: layout.dir });
   closeSync(log);
@@ -73,8 +74,9 @@ export async function launchEndpoint(layout: VchLayout, config: VchConfig, timeo
 }
 
 /**
- * Stops the endpoint: SIGTERM to its process group (it closes the server and ends its VMs), a
- * bounded wait, then SIGKILL. Nothing to do when it is not running.
+ * Stops the endpoint: SIGTERM to its process group (it closes the server; container VMs, in
+ * sessions of their own, keep running), a bounded wait, then SIGKILL. Nothing to do when it is
+ * not running.
  */
 export async function stopEndpoint(layout: VchLayout): Promise<void> {
   const pid = runningEndpointPid(layout);

@@ -22,6 +22,7 @@ const optionSpec = {
   'no-tls': { type: 'boolean' },
   force: { type: 'boolean' },
   'insecure-registry': { type: 'string', multiple: true },
+  'volume-store': { type: 'string', multiple: true },
   iso: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -70,4 +71,25 @@ export function parseHost(host: string | undefined): string {
   const value = host ?? '127.0.0.1';
   if (isIP(value) === 0 && !HOSTNAME.test(value)) throw new VicMachineError(`--host ${JSON.stringify(value)} is neither an IP address nor a host name`);
   return value;
+}
+
+const STORE_LABEL = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+/**
+ * `--volume-store DIR:LABEL`, VIC's syntax with a host directory for the datastore path: volume
+ * disks made with `-o VolumeStore=LABEL` go to DIR, and "default" (anonymous volumes and those
+ * without the option) to DIR when given, to the VCH's own state otherwise.
+ */
+export function parseVolumeStores(specs: string[]): Record<string, string> {
+  const stores: Record<string, string> = {};
+  for (const spec of specs) {
+    const colon = spec.lastIndexOf(':');
+    const [dir, label] = colon === -1 ? [spec, ''] : [spec.slice(0, colon), spec.slice(colon + 1)];
+    if (!dir.startsWith('/') || !STORE_LABEL.test(label)) {
+      throw new VicMachineError(`--volume-store ${JSON.stringify(spec)} is not DIR:LABEL (an absolute directory, then a label of letters, digits, '_' or '-', e.g. /srv/vic-volumes:default)`);
+    }
+    if (label in stores) throw new VicMachineError(`--volume-store: the label ${label} is given twice`);
+    stores[label] = dir;
+  }
+  return stores;
 }

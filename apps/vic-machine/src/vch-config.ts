@@ -12,6 +12,8 @@ export interface VchConfig {
   /** TLS with client certificates; false only for --no-tls. */
   tls: boolean;
   insecureRegistries: string[];
+  /** Volume store label -> directory; absent when only the default store in the VCH's state is used. */
+  volumeStores?: Record<string, string>;
   createdAt: string;
 }
 
@@ -50,6 +52,7 @@ function isVchConfig(value: unknown): value is VchConfig {
     typeof config.tls === 'boolean' &&
     Array.isArray(config.insecureRegistries) &&
     config.insecureRegistries.every((registry) => typeof registry === 'string') &&
+    (config.volumeStores === undefined || (typeof config.volumeStores === 'object' && config.volumeStores !== null && Object.values(config.volumeStores).every((dir) => typeof dir === 'string'))) &&
     typeof config.createdAt === 'string'
   );
 }

@@ -7,3 +7,4 @@ export * from './inbound-stream';
 export * from './stream-mux';
 export * from './exit-status';
 export * from './go-file-mode';
+export * from './boot-identity';

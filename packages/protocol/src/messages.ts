@@ -44,6 +44,22 @@ export interface RootFilesystem {
   writable?: DiskRef;
 }
 
+/**
+ * A volume the tether mounts at `target` inside the container's root once the root is assembled:
+ * a disk of its own (named and anonymous volumes) or a host directory shared over virtiofs.
+ */
+export type MountSpec =
+  | {
+      kind: 'disk';
+      serial: string;
+      fstype: 'ext4';
+      target: string;
+      readOnly: boolean;
+      /** Copy what the image has at `target` into the volume when the volume is empty, as dockerd does. */
+      copyImageContent: boolean;
+    }
+  | { kind: 'virtiofs'; tag: string; target: string; readOnly: boolean };
+
 export interface ContainerConfig {
   hostname: string;
   domainName?: string;
@@ -52,6 +68,8 @@ export interface ContainerConfig {
   /** resolv.conf name servers and search domains; no file is written when both are empty. */
   dns?: { servers: string[]; search: string[] };
   rootfs: RootFilesystem;
+  /** Volumes and bind mounts, in the order they are mounted (a parent before what is mounted inside it). */
+  mounts?: MountSpec[];
   /** The VM's network interfaces, configured before the container's processes start; none when absent. */
   networks?: InterfaceConfig[];
   /**
@@ -206,6 +224,9 @@ export type Request =
   | ArchiveInRequest
   /** The host no longer wants a transfer (its client went away): stop it and forget its channel. */
   | { op: 'abortTransfer'; channel: number }
+  /** Freezes every process of the container (docker pause); the tether keeps serving. */
+  | { op: 'pause' }
+  | { op: 'unpause' }
   | { op: 'ping' }
   | { op: 'powerOff' }
   /** Rewrites /etc/hosts with these extra lines: containers joined or left a network this one is on. */
@@ -230,6 +251,8 @@ export interface ReplyValues {
   archiveOut: null;
   archiveIn: null;
   abortTransfer: null;
+  pause: null;
+  unpause: null;
   ping: { time: number };
   powerOff: null;
   setHosts: null;

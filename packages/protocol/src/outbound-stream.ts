@@ -94,8 +94,16 @@ export class OutboundStream extends EventEmitter<{ drain: []; flushed: [] }> {
     }
   }
 
-  /** After a reconnect: the peer has `received` bytes; resend from there. */
+  /**
+   * After a reconnect: the peer has `received` bytes; resend from there. A peer that received
+   * more than this stream ever held talked to a previous incarnation of this end (an endpoint
+   * that restarted): this stream continues after those bytes.
+   */
   rewind(received: number): void {
+    if (this.writtenOffset === 0 && received > 0) {
+      this.bufferStart = this.sentOffset = received;
+      return;
+    }
     const from = Math.max(this.bufferStart, Math.min(received, this.writtenOffset));
     this.discardBefore(from);
     this.sentOffset = from;

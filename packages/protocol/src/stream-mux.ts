@@ -27,9 +27,10 @@ export class StreamMux {
     return stream;
   }
 
-  openInbound(channel: number, sink: InboundSink, window?: number): InboundStream {
+  /** `joinMidway`: the sender's stream began before this end existed (see InboundStream). */
+  openInbound(channel: number, sink: InboundSink, options: { window?: number; joinMidway?: boolean } = {}): InboundStream {
     if (this.inbound.has(channel)) throw new Error(`inbound channel ${channel} is already open`);
-    const stream = new InboundStream(channel, sink, (ch, ack) => this.send(encode.ack(ch, ack)), window);
+    const stream = new InboundStream(channel, sink, (ch, ack) => this.send(encode.ack(ch, ack)), options.window, options.joinMidway);
     this.inbound.set(channel, stream);
     return stream;
   }
@@ -72,6 +73,11 @@ export class StreamMux {
       this.pump(stream);
     }
     for (const stream of this.inbound.values()) stream.ack();
+  }
+
+  /** Acknowledges everything consumed so far on every inbound stream, e.g. before handing over to a successor. */
+  flushAcks(): void {
+    for (const stream of this.inbound.values()) stream.flushAck();
   }
 
   disconnect(): void {

@@ -92,4 +92,74 @@ describe('StreamMux', () => {
     expect(flushed).toBe(true);
     expect(out.flushed).toBe(true);
   });
+
+  it('lets a new receiver join a stream midway: it gets what its predecessor had not consumed, once', () => {
+    const sender = new StreamMux();
+    const out = sender.openOutbound(4);
+    const payload = randomBytes(600_000);
+    const run = (receiver: StreamMux, received: Record<number, number>) => {
+      const toReceiver: Buffer[] = [];
+      const toSender: Buffer[] = [];
+      const fromSender = new FrameDecoder();
+      const fromReceiver = new FrameDecoder();
+      sender.resume((parts) => toReceiver.push(Buffer.concat(parts)), received);
+      receiver.resume((parts) => toSender.push(Buffer.concat(parts)), {});
+      return () => {
+        while (toReceiver.length || toSender.length) {
+          for (const bytes of toReceiver.splice(0)) for (const f of fromSender.push(bytes)) receiver.handleFrame(f);
+          for (const bytes of toSender.splice(0)) for (const f of fromReceiver.push(bytes)) sender.handleFrame(f);
+        }
+      };
+    };
+    // The first receiver consumes 300 000 bytes, then goes away without a word.
+    const first = new StreamMux();
+    let firstInbound!: ReturnType<StreamMux['openInbound']>;
+    const firstSink = collectingSink((n) => firstInbound.consumed(n));
+    firstInbound = first.openInbound(4, firstSink.sink);
+    const deliverFirst = run(first, {});
+    sender.write(out, payload.subarray(0, 300_000));
+    deliverFirst();
+    sender.disconnect();
+    // Its successor knows nothing of the stream and says so (no offset for channel 4).
+    const second = new StreamMux();
+    let secondInbound!: ReturnType<StreamMux['openInbound']>;
+    const secondSink = collectingSink((n) => secondInbound.consumed(n));
+    secondInbound = second.openInbound(4, secondSink.sink, { joinMidway: true });
+    const deliverSecond = run(second, second.receivedOffsets());
+    sender.write(out, payload.subarray(300_000));
+    sender.end(out);
+    deliverSecond();
+    const firstBytes = Buffer.concat(firstSink.chunks);
+    const secondBytes = Buffer.concat(secondSink.chunks);
+    expect(firstBytes.equals(payload.subarray(0, 300_000))).toBe(true);
+    // Acks go out every quarter window, so the successor may see again what its predecessor consumed but had not yet acknowledged.
+    const overlap = firstBytes.length + secondBytes.length - payload.length;
+    expect(overlap).toBeGreaterThanOrEqual(0);
+    expect(overlap).toBeLessThan(INITIAL_WINDOW / 4);
+    expect(secondBytes.equals(payload.subarray(payload.length - secondBytes.length))).toBe(true);
+    expect(secondSink.ended()).toBe(true);
+    expect(out.flushed).toBe(true);
+  });
+
+  it('lets a new sender continue a stream after the bytes the receiver already has', () => {
+    const receiver = new StreamMux();
+    let inbound!: ReturnType<StreamMux['openInbound']>;
+    const sink = collectingSink((n) => inbound.consumed(n));
+    inbound = receiver.openInbound(4, sink.sink);
+    const frames: Buffer[] = [];
+    const decoder = new FrameDecoder();
+    const first = new StreamMux();
+    const out1 = first.openOutbound(4);
+    receiver.resume(() => {}, {});
+    first.resume((parts) => frames.push(Buffer.concat(parts)), {});
+    first.write(out1, Buffer.from('hello '));
+    for (const bytes of frames.splice(0)) for (const f of decoder.push(bytes)) receiver.handleFrame(f);
+    // A successor opens the stream afresh and resumes at what the receiver reports.
+    const second = new StreamMux();
+    const out2 = second.openOutbound(4);
+    second.resume((parts) => frames.push(Buffer.concat(parts)), receiver.receivedOffsets());
+    second.write(out2, Buffer.from('world'));
+    for (const bytes of frames.splice(0)) for (const f of decoder.push(bytes)) receiver.handleFrame(f);
+    expect(Buffer.concat(sink.chunks).toString()).toBe('hello world');
+  });
 });

@@ -9,8 +9,9 @@ import { registerImageRoutes, type ImageRouteDeps } from './routes/image-routes'
 import { registerNetworkRoutes, type NetworkRouteDeps } from './routes/network-routes';
 import { registerSystemRoutes, type VchFacts } from './routes/system-routes';
 import { routeUpgradeRequests } from './upgrade-requests';
+import { registerVolumeRoutes, type VolumeRouteDeps } from './routes/volume-routes';
 
-export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps, NetworkRouteDeps {
+export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps, VolumeRouteDeps, NetworkRouteDeps {
   facts: VchFacts;
 }
 
@@ -64,12 +65,13 @@ export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyIns
 
   routeUpgradeRequests(app);
 
-  registerSystemRoutes(app, { facts: deps.facts, images: deps.images, containers: deps.containers });
+  registerSystemRoutes(app, { facts: deps.facts, images: deps.images, containers: deps.containers, volumes: deps.volumes });
   registerImageRoutes(app, deps);
   registerAuthRoutes(app, deps.registry);
   registerContainerRoutes(app, deps);
   registerExecRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerNetworkRoutes(app, deps);
+  registerVolumeRoutes(app, deps);
   return app;
 }

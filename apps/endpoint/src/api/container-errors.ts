@@ -7,6 +7,7 @@ const statusByCode: Record<ContainerErrorCode, number> = {
   NO_SUCH_CONTAINER: 404,
   NO_SUCH_IMAGE: 404,
   NO_SUCH_NETWORK: 404,
+  NO_SUCH_VOLUME: 404,
   NAME_IN_USE: 409,
   CONFLICT: 409,
   INVALID_CONFIG: 400,
@@ -17,9 +18,4 @@ const statusByCode: Record<ContainerErrorCode, number> = {
 /** A runtime result's value, or its failure thrown as the Engine API error dockerd would answer. */
 export function orThrow<T>(result: Result<T, ContainerErrorCode>): T {
   return valueOrApiError(result, statusByCode);
-}
-
-/** A boolean query parameter as dockerd reads it: 1/true/True. */
-export function queryFlag(value: string | undefined): boolean {
-  return value !== undefined && ['1', 'true', 'True', 'TRUE'].includes(value);
 }

@@ -55,7 +55,7 @@ export function containerSummary(record: ContainerRecord) {
 }
 
 /** `GET /containers/{id}/json`, in dockerd's shape. */
-export function containerInspect(record: ContainerRecord, logPath: string) {
+export function containerInspect(record: ContainerRecord, logPath: string, mounts: unknown[] = []) {
   const { state, config } = record;
   const live = state.status === 'running' || state.status === 'paused';
   const host = config.HostConfig ?? {};
@@ -92,6 +92,7 @@ export function containerInspect(record: ContainerRecord, logPath: string) {
     ExecIDs: null,
     HostConfig: {
       Binds: host.Binds ?? null,
+      Mounts: host.Mounts ?? null,
       NetworkMode: host.NetworkMode ?? 'default',
       RestartPolicy: { Name: host.RestartPolicy?.Name || 'no', MaximumRetryCount: host.RestartPolicy?.MaximumRetryCount ?? 0 },
       AutoRemove: host.AutoRemove ?? false,
@@ -108,7 +109,7 @@ export function containerInspect(record: ContainerRecord, logPath: string) {
       Privileged: false,
     },
     GraphDriver: { Name: 'vic', Data: null },
-    Mounts: [],
+    Mounts: mounts,
     Config: {
       Hostname: config.Hostname || record.id.slice(0, 12),
       Domainname: '',
@@ -122,7 +123,7 @@ export function containerInspect(record: ContainerRecord, logPath: string) {
       Env: record.env,
       Cmd: config.Cmd ?? null,
       Image: record.imageName,
-      Volumes: null,
+      Volumes: config.Volumes ?? null,
       ...(config.ExposedPorts ? { ExposedPorts: config.ExposedPorts } : {}),
       WorkingDir: config.WorkingDir ?? '',
       Entrypoint: config.Entrypoint ?? null,

@@ -3,6 +3,7 @@ import type { ContainerRecord, ContainerStatus } from '../containers/container-r
 import type { ContainerStore } from '../containers/container-store';
 import { DockerApiError } from './docker-error';
 import { labelsMatch, parseFilters } from './filters';
+import { queryFlag } from './query-flag';
 
 export interface ListQuery {
   all?: string;
@@ -10,11 +11,9 @@ export interface ListQuery {
   filters?: string;
 }
 
-const KNOWN_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'before', 'since', 'ancestor'] as const;
+const KNOWN_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'before', 'since', 'ancestor', 'volume'] as const;
 /** The statuses dockerd's `status` filter accepts (vic has no restarting, removing or dead containers, but they are valid words). */
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
-
-const truthy = (value: string | undefined) => value !== undefined && value !== '' && value !== '0' && value !== 'false';
 
 /** `GET /containers/json`: newest first, running ones unless `all`, then dockerd's filters and the limit. */
 export function listContainers(store: ContainerStore, images: ImageStore, query: ListQuery): ContainerRecord[] {
@@ -39,7 +38,7 @@ export function listContainers(store: ContainerStore, images: ImageStore, query:
   });
   const limit = query.limit !== undefined && query.limit !== '' ? Number(query.limit) : -1;
   // A limit, or a filter on status, exit code or creation order, looks at every container, as dockerd does.
-  const all = truthy(query.all) || limit > 0 || ['status', 'exited', 'before', 'since'].some((name) => filters.has(name));
+  const all = queryFlag(query.all) || limit > 0 || ['status', 'exited', 'before', 'since'].some((name) => filters.has(name));
   const matches = (record: ContainerRecord) => {
     const status: ContainerStatus = record.state.status;
     const created = Date.parse(record.created);
@@ -51,6 +50,8 @@ export function listContainers(store: ContainerStore, images: ImageStore, query:
     if (before && !before.every((limit) => created < limit)) return false;
     if (since && !since.every((limit) => created > limit)) return false;
     if (ancestors.length > 0 && !ancestors.some((ancestor) => record.imageId === ancestor || record.imageName === ancestor)) return false;
+    // dockerd's volume filter: a volume's name or any mount's destination.
+    if (filters.has('volume') && !filters.get('volume')!.some((value) => record.mounts?.some((mount) => mount.target === value || (mount.type === 'volume' && mount.name === value)))) return false;
     return labelsMatch(filters, record.labels);
   };
   const sorted = store

@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { PathStat } from '@vic/protocol';
 import { orThrow } from '../api/container-errors';
-import { DockerApiError } from '../api/docker-error';
 import type { ContainerRecord } from '../containers/container-record';
 import type { ContainerRuntime } from '../containers/container-runtime';
 import { downloadArchive, uploadArchive } from '../tether-bridge/archive-transfer';
@@ -64,9 +63,8 @@ export class ContainerFiles {
   }
 
   private async run<T>(record: ContainerRecord, target: ContainerPath, ways: { guest(client: TetherClient): Promise<T>; host(root: string): Promise<T> }): Promise<T> {
+    // A paused container's tether is not frozen with its processes: it copies as for a running one.
     const running = this.runtime.runningContainer(record.id);
-    // A paused VM's tether cannot answer, and its disk is in use: there is no side to copy from.
-    if (running?.paused) throw new DockerApiError(409, `Container ${record.id} is paused, unpause the container before copying`);
     try {
       return await (running ? ways.guest(running.vm.client) : orThrow(this.runtime.withStoppedFilesystem(record, (root) => ways.host(root))));
     } catch (err) {

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import type { Stats } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { goFileMode, type PathStat } from '@vic/protocol';
 import type { Header } from 'tar-stream';
 import { ArchiveError, missingPath } from './archive-error';
-import { checkedTar } from './checked-tar';
+import { checkTarInto } from './checked-tar';
 import type { ContainerPath } from './container-path';
 import { resolveInRoot } from './resolve-in-root';
 
@@ -55,7 +55,8 @@ export interface HostTar {
 }
 
 /**
- * The tar of a path under a mounted container root, made by GNU tar with numeric owners. Entries
+ * The tar of a path under a mounted container root, made by GNU tar with numeric owners and
+ * extended attributes (binary values kept byte for byte, e.g. security.capability). Entries
  * are named as `rebaseAs` says: the path's own name, "." for its contents, or "" for the contents
  * without a prefix (what `docker export` gives).
  */
@@ -64,7 +65,7 @@ export async function tarOnHost(root: string, target: ContainerPath, rebaseAs: s
   await lstatExisting(hostPath, target);
   const members =
     rebaseAs === '' ? ['-C', hostPath, '--', ...(await readdir(hostPath)).sort()] : rebaseAs === '.' ? ['-C', hostPath, '.'] : ['-C', dirname(hostPath), '--', basename(hostPath)];
-  const child = spawn('tar', ['-c', '-f', '-', '--numeric-owner', ...members], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('tar', ['-c', '-f', '-', '--numeric-owner', '--xattrs', '--xattrs-include=*', ...members], { stdio: ['ignore', 'pipe', 'pipe'] });
   return { tar: child.stdout, done: exited(child, 'tar -c') };
 }
 
@@ -74,18 +75,26 @@ export interface ExtractOptions {
 
 /**
  * Extracts a tar into the directory `target` of a mounted container root with GNU tar, keeping
- * owners and modes. Entries are checked first: GNU tar would follow a symlink already in the
- * container (whose absolute target means the host's file system here), so no entry may pass
- * through one, nor through a symlink the archive itself makes.
+ * owners, modes and extended attributes (as dockerd applies every xattr an entry carries).
+ * Every entry is checked before anything is written: GNU tar would follow a symlink already in
+ * the container (whose absolute target means the host's file system here), so no entry may pass
+ * through one, nor through a symlink the archive itself makes. The tar waits in a temporary file
+ * meanwhile, so a refused archive writes nothing at all.
  */
 export async function extractOnHost(root: string, target: ContainerPath, tar: Readable, options: ExtractOptions): Promise<void> {
   const dir = await resolveInRoot(root, target.path, true);
   const stats = await lstatExisting(dir, target);
   if (!stats.isDirectory()) throw new ArchiveError({ code: 'ENOTDIR', message: 'extraction point is not a directory' });
   const madeLinks = new Set<string>();
-  const checked = checkedTar(tar, (header) => checkEntry(dir, header, madeLinks, options));
-  const child = spawn('tar', ['-x', '-f', '-', '-C', dir, '--numeric-owner', '--same-owner', '--same-permissions'], { stdio: ['pipe', 'ignore', 'pipe'] });
-  await Promise.all([pipeline(checked, child.stdin), exited(child, 'tar -x')]);
+  const work = await mkdtemp(join(tmpdir(), 'vic-cp-'));
+  try {
+    const file = join(work, 'archive.tar');
+    await checkTarInto(tar, file, (header) => checkEntry(dir, header, madeLinks, options));
+    const child = spawn('tar', ['-x', '-f', file, '-C', dir, '--numeric-owner', '--same-owner', '--same-permissions', '--xattrs', '--xattrs-include=*'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await exited(child, 'tar -x');
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 async function checkEntry(dir: string, header: Header, madeLinks: Set<string>, options: ExtractOptions): Promise<void> {

@@ -1,4 +1,6 @@
 import type { ContainerNetworkState } from '../networks/network-record';
+import type { ApiMount } from '../volumes/mount-request';
+import type { MountPoint } from '../volumes/volume-record';
 
 /** The part of `HostConfig` vic honours. */
 export interface ContainerHostConfig {
@@ -10,7 +12,12 @@ export interface ContainerHostConfig {
   /** [height, width] of the terminal the CLI runs in. */
   ConsoleSize?: [number, number] | null;
   RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
+  /** `-v name:/path[:ro]`, `-v /host/dir:/path[:ro]`. */
   Binds?: string[] | null;
+  /** `--mount type=volume|bind,...`. */
+  Mounts?: ApiMount[] | null;
+  /** `--volumes-from container[:ro|rw]`. */
+  VolumesFrom?: string[] | null;
   NetworkMode?: string;
   /** "80/tcp" -> host bindings; an empty HostPort picks a free port. */
   PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
@@ -48,6 +55,8 @@ export interface ContainerCreateConfig {
   Hostname?: string;
   StopSignal?: string;
   StopTimeout?: number;
+  /** Paths that get an anonymous volume (`-v /path`). */
+  Volumes?: Record<string, object> | null;
   HostConfig?: ContainerHostConfig;
   ExposedPorts?: Record<string, object> | null;
   NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointSettings> | null } | null;
@@ -84,4 +93,6 @@ export interface ContainerRecord {
   labels: Record<string, string>;
   state: ContainerState;
   restartCount: number;
+  /** Its volumes and bind mounts, as made at create (absent on records older than volumes). */
+  mounts?: MountPoint[];
 }

@@ -7,7 +7,7 @@ import type { EventLog } from '../events/event-log';
 import { ContainerLogWriter } from '../logs/container-log';
 import type { ContainerNetworking } from '../networks/container-networking';
 import type { ContainerNetworkState } from '../networks/network-record';
-import type { LayerDisk, PortLayer } from '../portlayer/port-layer';
+import type { ContainerVmHandle, LayerDisk, PortLayer, SessionAdopter } from '../portlayer/port-layer';
 import type { Attachment } from './attachment';
 import type { ContainerCreateConfig, ContainerRecord, ContainerState } from './container-record';
 import { generateContainerName } from './container-names';
@@ -16,8 +16,9 @@ import { RunningContainer } from './running-container';
 import { normalizeSignal, signalNumber } from './signals';
 import { ttySize } from './tty-size';
 import { vmSizeOf } from './vm-size';
+import type { ContainerVolumes } from '../volumes/container-volumes';
 
-export type ContainerErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NO_SUCH_NETWORK' | 'NAME_IN_USE' | 'INVALID_CONFIG' | 'CONFLICT' | 'NOT_MODIFIED' | 'START_FAILED';
+export type ContainerErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NO_SUCH_VOLUME' | 'NO_SUCH_NETWORK' | 'NAME_IN_USE' | 'INVALID_CONFIG' | 'CONFLICT' | 'NOT_MODIFIED' | 'START_FAILED';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -29,6 +30,10 @@ export interface RuntimeOptions {
   /** Where container logs are kept (`<id>.log`). */
   logDir: string;
   networking: ContainerNetworking;
+  /** Volumes and bind mounts. */
+  volumes: ContainerVolumes;
+  /** How to carry a process other than the main one (an exec) in a VM taken over after a restart. */
+  adoptExecSession?: SessionAdopter;
 }
 
 interface Waiter {
@@ -44,6 +49,8 @@ const KILL_GRACE_MS = 10_000;
 const DEFAULT_STOP_TIMEOUT_S = 10;
 /** What dockerd's wait reports for a container whose start failed. */
 const START_FAILED_EXIT_CODE = 128;
+/** The tether session that runs the container's main process. */
+const MAIN_SESSION = 'main';
 const validName = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 function timeout(ms: number): Promise<'timeout'> {
@@ -67,21 +74,60 @@ export class ContainerRuntime {
   private readonly starting = new Set<string>();
   /** The last use of a stopped container's file system on the host; start and remove wait for it. */
   private readonly hostFilesystemUse = new Map<string, Promise<unknown>>();
+  /** Containers whose file system (volumes included) is mounted on the host, or waiting to be. */
+  private readonly onHost = new Map<string, number>();
+  /** The endpoint let go of its VMs (see release). */
+  private releasedVms = false;
 
   private constructor(private readonly options: RuntimeOptions) {}
 
   /**
-   * Opens the runtime over the stored containers. A container recorded as running whose VM did
-   * not survive the endpoint's restart is recorded as exited, as dockerd does after a crash.
+   * Opens the runtime over the stored containers. A container recorded as running whose VM
+   * outlived the previous endpoint is taken over, its output log carried on where it stopped; one
+   * whose VM is gone is recorded as exited, as dockerd does after a crash.
    */
   static async open(options: RuntimeOptions): Promise<ContainerRuntime> {
     mkdirSync(options.logDir, { recursive: true });
     const runtime = new ContainerRuntime(options);
     for (const record of options.store.all()) {
       if (record.state.status !== 'running' && record.state.status !== 'paused') continue;
-      await runtime.update(record.id, { ...record.state, status: 'exited', exitCode: 255, pid: undefined, network: undefined, finishedAt: new Date().toISOString(), error: 'the endpoint restarted while the container ran' });
+      const adopted = await runtime.adopt(record);
+      if (adopted.ok) {
+        options.networking.restore(record);
+        continue;
+      }
+      await runtime.update(record.id, { ...record.state, status: 'exited', exitCode: 255, pid: undefined, network: undefined, finishedAt: new Date().toISOString(), error: adopted.error.message });
     }
     return runtime;
+  }
+
+  /** Takes over a running container's VM after an endpoint restart. */
+  private async adopt(record: ContainerRecord): Promise<Result<void, ContainerErrorCode>> {
+    const gone = fail('START_FAILED', 'the endpoint restarted while the container ran, and its VM did not survive');
+    const adoptSession: SessionAdopter = (status) =>
+      status.id === MAIN_SESSION ? { tty: record.config.Tty === true, openStdin: record.config.OpenStdin === true } : (this.options.adoptExecSession?.(status) ?? null);
+    let adopted: ContainerVmHandle | null;
+    try {
+      adopted = await this.options.portLayer.adopt(record.id, adoptSession);
+    } catch (error) {
+      return fail('START_FAILED', (error as Error).message);
+    }
+    if (!adopted) return gone;
+    const main = adopted.client.adoptedSession(MAIN_SESSION);
+    if (!main) {
+      await adopted.powerOff();
+      return gone;
+    }
+    const running = new RunningContainer(adopted, main, new ContainerLogWriter(this.logPath(record.id)), record.config.StdinOnce === true);
+    running.paused = record.state.status === 'paused';
+    this.running.set(record.id, running);
+    this.exitRecorded.set(record.id, this.recordExit(record.id, running));
+    return ok(undefined);
+  }
+
+  /** The VMs were handed over to a successor endpoint: nothing about them is to be recorded here. */
+  get released(): boolean {
+    return this.releasedVms;
   }
 
   get images(): ImageStore {
@@ -124,8 +170,11 @@ export class ContainerRuntime {
     const argv = [...entrypoint, ...cmd];
     if (argv.length === 0) return fail('INVALID_CONFIG', 'no command specified');
     if (config.StopSignal && !normalizeSignal(config.StopSignal)) return fail('INVALID_CONFIG', `Invalid signal: ${config.StopSignal}`);
+    // Networks first: a refused network must not leave anonymous volumes behind.
     const networks = this.options.networking.check(config);
     if (!networks.ok) return fail(networks.error.code === 'NO_SUCH_NETWORK' ? 'NO_SUCH_NETWORK' : 'INVALID_CONFIG', networks.error.message);
+    const mounts = await this.options.volumes.provide(config, defaults.Volumes, (reference) => store.find(reference));
+    if (!mounts.ok) return fail(mounts.error.code === 'NO_SUCH_VOLUME' ? 'NO_SUCH_VOLUME' : 'INVALID_CONFIG', mounts.error.message);
     const record: ContainerRecord = {
       id: randomBytes(32).toString('hex'),
       name,
@@ -139,6 +188,7 @@ export class ContainerRuntime {
       labels: { ...(defaults.Labels ?? {}), ...(config.Labels ?? {}) },
       state: { status: 'created', exitCode: 0 },
       restartCount: 0,
+      ...(mounts.value.length > 0 ? { mounts: mounts.value } : {}),
     };
     await store.put(record);
     this.emit(record, 'create');
@@ -183,11 +233,27 @@ export class ContainerRuntime {
     const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
     const layers = this.layerDisks(image);
+    const shared = this.options.volumes.sharedWithLive(record, this.liveRecords());
+    if (shared) return fail('CONFLICT', shared);
+    const mounts = this.options.volumes.vmMounts(record);
+    if (!mounts.ok) return fail('NO_SUCH_VOLUME', mounts.error.message);
     const previous = this.hostFilesystemUse.get(record.id) ?? Promise.resolve();
-    const current = previous.then(() => this.options.portLayer.withContainerFilesystem(record.id, layers, use));
+    this.onHost.set(record.id, (this.onHost.get(record.id) ?? 0) + 1);
+    const current = previous.then(() => this.options.portLayer.withContainerFilesystem(record.id, layers, use, mounts.value));
+    const over = current.catch(() => undefined);
+    void over.then(() => {
+      const left = this.onHost.get(record.id)! - 1;
+      if (left === 0) this.onHost.delete(record.id);
+      else this.onHost.set(record.id, left);
+    });
     // Later users wait for this one to be over, not for it to succeed.
-    this.hostFilesystemUse.set(record.id, current.catch(() => undefined));
+    this.hostFilesystemUse.set(record.id, over);
     return ok(current);
+  }
+
+  /** Containers whose volume disks are attached somewhere: VMs running or starting, file systems mounted on the host. */
+  private liveRecords(): ContainerRecord[] {
+    return [...new Set([...this.running.keys(), ...this.starting, ...this.onHost.keys()])].flatMap((id) => this.options.store.get(id) ?? []);
   }
 
   private layerDisks(image: ImageRecord): LayerDisk[] {
@@ -200,6 +266,10 @@ export class ContainerRuntime {
     const image = this.options.images.get(record.imageId);
     if (!image) return fail('NO_SUCH_IMAGE', `No such image: ${record.imageName}`);
     const { memoryMiB, cpus } = vmSizeOf(record.config.HostConfig);
+    const shared = this.options.volumes.sharedWithLive(record, this.liveRecords());
+    if (shared) return this.startFailed(record, new Error(shared));
+    const mounts = this.options.volumes.vmMounts(record);
+    if (!mounts.ok) return this.startFailed(record, new Error(mounts.error.message));
     const network = await this.options.networking.attach(record, image.config.config?.ExposedPorts);
     if (!network.ok) return this.startFailed(record, new Error(network.error.message));
     const { segments, outbound, interfaces, extraHosts, dns, embeddedDns } = network.value;
@@ -214,10 +284,11 @@ export class ContainerRuntime {
         ...(outbound ? { outbound } : {}),
         ...(memoryMiB ? { memoryMiB } : {}),
         ...(cpus ? { cpus } : {}),
+        ...(mounts.value.length > 0 ? { mounts: mounts.value } : {}),
       });
       try {
         const main = await vm.client.startSession({
-          id: 'main',
+          id: MAIN_SESSION,
           argv: [record.path, ...record.args],
           env: record.env,
           ...(record.config.WorkingDir ? { cwd: record.config.WorkingDir } : {}),
@@ -243,6 +314,7 @@ export class ContainerRuntime {
       this.options.networking.release(record.id);
       return this.startFailed(record, error as Error);
     }
+    this.options.volumes.announce(record, 'mount');
     this.emit(record, 'start');
     await this.refreshPeerHosts(record.id, network.value.state);
     this.exitRecorded.set(record.id, this.recordExit(record.id, running!));
@@ -297,7 +369,7 @@ export class ContainerRuntime {
     return ok(undefined);
   }
 
-  /** Freezes the container's VM: its processes stop where they are, its memory stays. */
+  /** Freezes the container's processes where they are (the guest's cgroup freezer); its tether keeps serving top, cp and stats. */
   async pause(input: string): Promise<Result<void, ContainerErrorCode>> {
     const found = this.find(input);
     if (!found.ok) return found;
@@ -353,7 +425,8 @@ export class ContainerRuntime {
     );
   }
 
-  async remove(input: string, force: boolean): Promise<Result<void, ContainerErrorCode>> {
+  /** `removeVolumes` (`rm -v`) also removes the container's anonymous volumes. */
+  async remove(input: string, force: boolean, removeVolumes = false): Promise<Result<void, ContainerErrorCode>> {
     const found = this.find(input);
     if (!found.ok) return found;
     const record = found.value;
@@ -370,10 +443,22 @@ export class ContainerRuntime {
     this.endEarlyAttachments(record.id);
     await this.options.portLayer.removeContainer(record.id);
     await rm(this.logPath(record.id), { force: true });
+    if (removeVolumes) await this.options.volumes.removeAnonymous(record);
     this.emit(record, 'destroy');
     this.notify(record.id, ['removed', 'next-exit', 'not-running'], record.state.exitCode);
     this.waiters.delete(record.id);
     return ok(undefined);
+  }
+
+  /**
+   * Lets go of every container VM without stopping it: the endpoint is leaving, and the next one
+   * over the same state takes the VMs over. Nothing about them is recorded from here on.
+   */
+  release(): void {
+    this.releasedVms = true;
+    this.options.portLayer.releaseAll();
+    for (const running of this.running.values()) running.log.close();
+    this.running.clear();
   }
 
   /** Powers off every container VM, recording each as exited: the endpoint is shutting down. */
@@ -396,7 +481,7 @@ export class ContainerRuntime {
 
   private async signal(record: ContainerRecord, running: RunningContainer, signal: string): Promise<void> {
     if (running.paused) {
-      // A frozen VM cannot deliver a signal; dockerd's stop and kill act on paused containers too.
+      // A frozen process acts on no signal but SIGKILL; dockerd's stop and kill act on paused containers too.
       await running.vm.resume();
       running.paused = false;
       await this.update(record.id, { ...this.options.store.get(record.id)!.state, status: 'running' });
@@ -408,20 +493,24 @@ export class ContainerRuntime {
   /** Waits for the main process to end, writes the exit down, lets attached clients and waiters go and powers the VM off. */
   private async recordExit(id: string, running: RunningContainer): Promise<void> {
     const code = await running.exited;
+    if (this.releasedVms) return; // the VM belongs to the next endpoint now
     const record = this.options.store.get(id);
-    running.log.close();
+    // Exited before the log closes: a client whose `logs -f` just ended sees the container stopped.
     if (record) await this.update(id, { status: 'exited', exitCode: code, ...(record.state.startedAt ? { startedAt: record.state.startedAt } : {}), finishedAt: new Date().toISOString() });
+    running.log.close();
     running.endAttachments();
     await Promise.race([running.main.release().catch(() => undefined), timeout(POWER_OFF_TIMEOUT_MS)]);
     await Promise.race([running.vm.poweredOff, timeout(POWER_OFF_TIMEOUT_MS)]);
     await running.vm.powerOff();
+    if (record) this.options.volumes.announce(record, 'unmount');
     this.options.networking.release(id);
     if (record?.state.network) await this.refreshPeerHosts(id, record.state.network);
     this.running.delete(id);
     this.exitRecorded.delete(id);
     if (record) this.emit(record, 'die', { exitCode: String(code) });
     this.notify(id, ['next-exit', 'not-running'], code);
-    if (record?.config.HostConfig?.AutoRemove) await this.remove(id, false);
+    // `run --rm` takes the container's anonymous volumes with it, as dockerd does.
+    if (record?.config.HostConfig?.AutoRemove) await this.remove(id, false, true);
   }
 
   /**
@@ -434,7 +523,7 @@ export class ContainerRuntime {
     await this.update(record.id, { ...record.state, error: message });
     this.endEarlyAttachments(record.id);
     this.notify(record.id, ['next-exit'], START_FAILED_EXIT_CODE);
-    if (record.config.HostConfig?.AutoRemove) await this.remove(record.id, false);
+    if (record.config.HostConfig?.AutoRemove) await this.remove(record.id, false, true);
     return fail('START_FAILED', message);
   }
 

@@ -25,3 +25,15 @@ export interface ExecRecord {
   /** Set when the process could not be started (e.g. the command does not exist). */
   error?: string;
 }
+
+/** An exec's tether session is named after it. */
+const EXEC_SESSION_PREFIX = 'exec-';
+
+export function execSessionId(execId: string): string {
+  return `${EXEC_SESSION_PREFIX}${execId}`;
+}
+
+/** The exec a tether session runs, or null for the main process. */
+export function execIdOfSession(sessionId: string): string | null {
+  return sessionId.startsWith(EXEC_SESSION_PREFIX) ? sessionId.slice(EXEC_SESSION_PREFIX.length) : null;
+}

@@ -5,11 +5,11 @@ import { fail, ok, type Result } from '@vic/imagec';
 import type { EventLog } from '../events/event-log';
 import type { ContainerRuntime } from '../containers/container-runtime';
 import { pipeClientInput } from '../containers/client-input';
-import { VM_GONE_EXIT_CODE } from '../containers/running-container';
+import { VM_GONE_EXIT_CODE, type RunningContainer } from '../containers/running-container';
 import { ttySize } from '../containers/tty-size';
 import type { OutputSink } from '../containers/output-sink';
 import type { SessionHandle } from '../tether-bridge/session-handle';
-import type { ExecCreateConfig, ExecRecord } from './exec-record';
+import { execSessionId, type ExecCreateConfig, type ExecRecord } from './exec-record';
 import type { ExecStore } from './exec-store';
 
 export type ExecErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_EXEC' | 'CONFLICT' | 'INVALID_CONFIG';
@@ -73,7 +73,7 @@ export class ExecRuntime {
     let session: SessionHandle | undefined;
     try {
       session = await running.vm.client.startSession({
-        id: `exec-${id}`,
+        id: execSessionId(id),
         argv: config.Cmd,
         env: [...container.value.env, ...(config.Env ?? [])],
         ...(config.WorkingDir || container.value.config.WorkingDir ? { cwd: config.WorkingDir || container.value.config.WorkingDir } : {}),
@@ -99,18 +99,45 @@ export class ExecRuntime {
       client?.sink.end();
       return ok(undefined);
     }
-    this.sessions.set(id, session);
     await this.store.put({ ...record, running: true, pid: session.status.pid ?? 0 });
     this.events.emit('container', `exec_start: ${config.Cmd.join(' ')}`, record.containerId, { execID: id, name: container.value.name, image: container.value.imageName });
-    // A VM that goes away takes its execs with it: they end as if SIGKILLed.
+    this.watchExit(record, session, running, client?.sink);
+    return ok(undefined);
+  }
+
+  /**
+   * After an endpoint restart: an exec that ran goes on in its container's adopted VM (its output
+   * is dropped, no client is left to read it) and its exit is recorded; one whose VM is gone ended
+   * with it, as if SIGKILLed.
+   */
+  async adoptRunning(): Promise<void> {
+    for (const record of this.store.running()) {
+      const running = this.containers.runningContainer(record.containerId);
+      const session = running?.vm.client.adoptedSession(execSessionId(record.id));
+      if (!running || !session) {
+        await this.store.put({ ...record, running: false, exitCode: VM_GONE_EXIT_CODE });
+        continue;
+      }
+      session.stdout.resume();
+      session.stderr.resume();
+      this.watchExit(record, session, running);
+    }
+  }
+
+  /** Records the exec's exit once its process ended and its output was read; a VM that goes away takes its execs with it. */
+  private watchExit(record: ExecRecord, session: SessionHandle, running: RunningContainer, sink?: OutputSink): void {
+    const { id, containerId } = record;
+    this.sessions.set(id, session);
     void Promise.race([session.finished().then(exitCode), running.exited.then(() => VM_GONE_EXIT_CODE)]).then(async (code) => {
+      if (this.containers.released) return; // the exec belongs to the next endpoint now
       await this.store.put({ ...this.store.get(id)!, running: false, exitCode: code });
-      client?.sink.end();
+      sink?.end();
       this.sessions.delete(id);
       await session.release().catch(() => undefined); // the VM may be powering off already
-      this.events.emit('container', 'exec_die', record.containerId, { execID: id, exitCode: String(code), name: container.value.name, image: container.value.imageName });
+      const container = this.containers.find(containerId);
+      const actor: Record<string, string> = container.ok ? { name: container.value.name, image: container.value.imageName } : {};
+      this.events.emit('container', 'exec_die', containerId, { execID: id, exitCode: String(code), ...actor });
     });
-    return ok(undefined);
   }
 
   async resize(id: string, size: { rows: number; cols: number }): Promise<Result<void, ExecErrorCode>> {

@@ -160,6 +160,16 @@ export class ContainerNetworking {
     for (const [address, holder] of taken ?? []) if (holder === containerId) taken!.delete(address);
   }
 
+  /** Holds again what a container taken over after an endpoint restart holds (its VM kept them). */
+  restore(record: ContainerRecord): void {
+    for (const endpoint of Object.values(record.state.network?.endpoints ?? {})) {
+      const taken = this.addresses.get(endpoint.networkId) ?? new Map<number, string>();
+      taken.set(parseAddress(endpoint.ipAddress)!, record.id);
+      this.addresses.set(endpoint.networkId, taken);
+    }
+    this.ports.restore(record.id, record.state.network?.ports ?? []);
+  }
+
   /** Lets go of a container's addresses and host ports: its VM is off. */
   release(containerId: string): void {
     for (const taken of this.addresses.values()) for (const [address, holder] of taken) if (holder === containerId) taken.delete(address);

@@ -87,6 +87,11 @@ export class HostPorts {
     return ok(bound);
   }
 
+  /** Holds the ports of a container whose VM outlived the previous endpoint. */
+  restore(containerId: string, bound: PortBinding[]): void {
+    for (const b of bound) this.held.set(`${b.containerPort.endsWith('/udp') ? 'udp' : 'tcp'}:${b.hostIp}:${b.hostPort}`, containerId);
+  }
+
   release(containerId: string): void {
     for (const [key, holder] of this.held) if (holder === containerId) this.held.delete(key);
   }

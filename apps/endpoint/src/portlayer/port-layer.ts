@@ -1,11 +1,16 @@
 import type { ContainerConfig, DiskRef } from '@vic/protocol';
-import type { TetherClient } from '../tether-bridge/tether-client';
+import type { TetherClient, TetherClientOptions } from '../tether-bridge/tether-client';
 
 /** A read-only image layer disk, as the image store made it. */
 export interface LayerDisk {
   path: string;
   fstype: DiskRef['fstype'];
 }
+
+/** A volume disk or a host directory a container VM mounts at `target`. */
+export type VmMount =
+  | { kind: 'disk'; path: string; target: string; readOnly: boolean; copyImageContent: boolean }
+  | { kind: 'hostDirectory'; source: string; target: string; readOnly: boolean };
 
 /** What one container VM is made of, whichever backend runs it. */
 export interface ContainerVmRequest {
@@ -23,6 +28,8 @@ export interface ContainerVmRequest {
   outbound?: { forwards: PortForward[] };
   memoryMiB?: number;
   cpus?: number;
+  /** Volumes and bind mounts, parents before children. */
+  mounts?: VmMount[];
 }
 
 /** A NIC on an L2 segment: the segment's multicast group on the host's loopback. */
@@ -44,7 +51,7 @@ export interface PortForward {
 /** A powered-on container VM whose tether has mounted the container's root. */
 export interface ContainerVmHandle {
   client: TetherClient;
-  /** Freezes the VM's vCPUs; the container's processes stop where they are. */
+  /** Freezes the container's processes where they are (docker pause); the tether keeps serving. */
   pause(): Promise<void>;
   resume(): Promise<void>;
   /** Resolves (never rejects) once the VM is off, however it got there. */
@@ -56,6 +63,9 @@ export interface ContainerVmHandle {
   /** Unplugs the NIC with this MAC (a network disconnect while the container runs). */
   unplugSegment(mac: string): Promise<void>;
 }
+
+/** How a restarted endpoint carries the sessions a VM it takes over already runs. */
+export type SessionAdopter = NonNullable<TetherClientOptions['adoptSession']>;
 
 /**
  * The port layer: where container VMs live. One VM per container; the container's writable disk
@@ -69,11 +79,20 @@ export interface PortLayer {
    * Runs `use` on the root file system of a container whose VM is off, assembled on the host the
    * way the guest assembles it (the image layers under the container's writable layer), and takes
    * it apart once `use` settles. Writes land in the container's writable layer, so its next start
-   * sees them. The caller guarantees the VM stays off meanwhile.
+   * sees them. The container's `mounts` are mounted at their targets inside it, so a copy into a
+   * volume's path lands in the volume. The caller guarantees the VM stays off meanwhile, and that
+   * no running VM has one of its volume disks.
    */
-  withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>): Promise<T>;
+  withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>, mounts?: VmMount[]): Promise<T>;
   /** Removes every trace of the container (its VM and its writable disk). */
   removeContainer(containerId: string): Promise<void>;
   /** Ends every VM this port layer runs, for a clean shutdown of the endpoint. */
   powerOffAll(): Promise<void>;
+  /**
+   * Takes over the container's VM if it outlived the previous endpoint and still runs; null when
+   * it is gone. `adoptSession` says how to carry each process the VM already runs.
+   */
+  adopt(containerId: string, adoptSession: SessionAdopter): Promise<ContainerVmHandle | null>;
+  /** Lets go of every VM without ending it: the endpoint leaves and its successor adopts them. */
+  releaseAll(): void;
 }

@@ -1,7 +1,17 @@
 import type { Readable, Writable } from 'node:stream';
-import { StreamIndex, type ExitStatus, type SessionSpec, type SessionStatus, type StreamMux, type TtySize } from '@vic/protocol';
+import { StreamIndex, type ExitStatus, type SessionStatus, type StreamMux, type TtySize } from '@vic/protocol';
 import { inboundReadable, outboundWritable } from './stream-adapters';
 import type { TetherClient } from './tether-client';
+
+/** What the host needs to know of a session to carry its streams. */
+export interface SessionStreams {
+  id: string;
+  /** First of the session's three stream channels (stdin, stdout, stderr). */
+  channel: number;
+  /** A terminal has one output stream. */
+  tty: boolean;
+  openStdin: boolean;
+}
 
 /** The host's view of one process in the container VM: its streams, controls and exit. */
 export class SessionHandle {
@@ -19,18 +29,20 @@ export class SessionHandle {
   constructor(
     private readonly client: TetherClient,
     mux: StreamMux,
-    readonly spec: SessionSpec,
+    readonly streams: SessionStreams,
+    /** The session began under a previous endpoint: its streams are joined where the tether resends from. */
+    joinMidway = false,
   ) {
-    this.status = { id: spec.id, channel: spec.channel, state: 'held' };
+    this.status = { id: streams.id, channel: streams.channel, state: 'held' };
     this.exit = new Promise((resolve) => (this.resolveExit = resolve));
-    const out = inboundReadable(mux, spec.channel + StreamIndex.stdout);
-    const err = inboundReadable(mux, spec.channel + StreamIndex.stderr);
+    const out = inboundReadable(mux, streams.channel + StreamIndex.stdout, joinMidway);
+    const err = inboundReadable(mux, streams.channel + StreamIndex.stderr, joinMidway);
     this.stdout = out.readable;
     this.stderr = err.readable;
     // A terminal has one output stream.
-    this.outputEnded = spec.tty ? out.ended : Promise.all([out.ended, err.ended]);
-    if (spec.tty) err.readable.push(null);
-    this.stdin = spec.openStdin ? outboundWritable(mux, spec.channel + StreamIndex.stdin) : null;
+    this.outputEnded = streams.tty ? out.ended : Promise.all([out.ended, err.ended]);
+    if (streams.tty) err.readable.push(null);
+    this.stdin = streams.openStdin ? outboundWritable(mux, streams.channel + StreamIndex.stdin) : null;
   }
 
   /** Called by the client when the tether reports this session's state. */
@@ -44,20 +56,20 @@ export class SessionHandle {
 
   /** Starts a session created with holdUntilAttached. */
   async attach(): Promise<void> {
-    this.update(await this.client.request({ op: 'attach', id: this.spec.id }));
+    this.update(await this.client.request({ op: 'attach', id: this.streams.id }));
   }
 
   async resize(size: TtySize): Promise<void> {
-    await this.client.request({ op: 'resize', id: this.spec.id, size });
+    await this.client.request({ op: 'resize', id: this.streams.id, size });
   }
 
   async signal(signal: string): Promise<void> {
-    await this.client.request({ op: 'signal', id: this.spec.id, signal });
+    await this.client.request({ op: 'signal', id: this.streams.id, signal });
   }
 
   /** Tells the tether the host has all of an exited session; for the main session this ends the VM. */
   async release(): Promise<void> {
-    await this.client.request({ op: 'release', id: this.spec.id });
+    await this.client.request({ op: 'release', id: this.streams.id });
   }
 
   /** Exit status once the process exited and all of its output has arrived. */

@@ -36,10 +36,10 @@ function readableSink(): { readable: Readable; ended: Promise<void>; bind(stream
 }
 
 /** An inbound channel as a Readable that ends with the stream. */
-export function inboundReadable(mux: StreamMux, channel: number): { readable: Readable; ended: Promise<void> } {
+export function inboundReadable(mux: StreamMux, channel: number, joinMidway = false): { readable: Readable; ended: Promise<void> } {
   const sink = readableSink();
   let bound: InboundSink | null = null;
-  const stream = mux.openInbound(channel, { data: (chunk) => bound!.data(chunk), end: () => bound!.end() });
+  const stream = mux.openInbound(channel, { data: (chunk) => bound!.data(chunk), end: () => bound!.end() }, { joinMidway });
   bound = sink.bind(stream);
   return { readable: sink.readable, ended: sink.ended };
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   decodeControl,
@@ -21,10 +21,12 @@ import {
   type Request,
   type RequestOp,
   type SessionSpec,
+  type SessionStatus,
   type Stats,
   type Welcome,
 } from '@vic/protocol';
-import { SessionHandle } from './session-handle';
+import type { ChannelDialer } from './channel-dialer';
+import { SessionHandle, type SessionStreams } from './session-handle';
 
 /** A request the tether refused, with its reason. */
 export class TetherError extends Error {
@@ -35,12 +37,17 @@ export class TetherError extends Error {
 }
 
 export interface TetherClientOptions {
-  /** The unix socket QEMU serves the container's tether port on. */
-  socketPath: string;
+  /** How to reach the VM's tether channel. */
+  channel: ChannelDialer;
   containerId: string;
   token: string;
   /** How long to wait for the tether to answer, boot included. */
   connectTimeoutMs?: number;
+  /**
+   * For a client that takes over a running VM (the endpoint restarted): how to carry each session
+   * the tether already runs, or null to leave it alone. Asked once per session, during the handshake.
+   */
+  adoptSession?: (status: SessionStatus) => Omit<SessionStreams, 'id' | 'channel'> | null;
 }
 
 // QEMU holds bytes until the guest opens its port, so one Hello normally suffices; the repeat is a safety net.
@@ -85,7 +92,7 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
   async reconnect(timeoutMs = this.options.connectTimeoutMs ?? 60_000): Promise<Welcome> {
     if (this.socket) throw new Error('already connected');
     const deadline = Date.now() + timeoutMs;
-    const socket = await this.openSocket(deadline);
+    const socket = await this.options.channel.dial(deadline);
     this.socket = socket;
     this.welcome = null;
     this.decoder.reset();
@@ -97,7 +104,7 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
           reject(err as Error);
         }
       });
-      socket.once('close', () => reject(new Error(`tether channel ${this.options.socketPath} closed during handshake`)));
+      socket.once('close', () => reject(new Error(`tether channel ${this.options.channel.description} closed during handshake`)));
     });
     socket.on('close', () => this.onClose(socket));
     socket.on('error', () => {}); // 'close' follows and carries the consequence
@@ -123,6 +130,17 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
   /** Drops the connection; the tether keeps running and buffering. */
   disconnect(): void {
     this.socket?.destroy();
+  }
+
+  /**
+   * Hands the tether over to a successor (the endpoint restarts): acknowledges all output consumed
+   * so far, so the tether resends the successor only what this client never used, then closes.
+   */
+  handOver(): void {
+    this.mux.flushAcks();
+    // Bytes arriving from here on are the successor's: the tether resends them, as they were never acknowledged.
+    this.socket?.removeAllListeners('data');
+    this.socket?.end();
   }
 
   async request<Op extends RequestOp>(request: Extract<Request, { op: Op }>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ReplyValues[Op]> {
@@ -151,13 +169,14 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
 
   /** Opens the session's streams first, so no byte the process writes is dropped, then starts it. */
   async startSession(spec: Omit<SessionSpec, 'channel'>): Promise<SessionHandle> {
-    const handle = new SessionHandle(this, this.mux, { ...spec, channel: this.reserveChannels() });
+    const channel = this.reserveChannels();
+    const handle = new SessionHandle(this, this.mux, { id: spec.id, channel, tty: spec.tty !== undefined, openStdin: spec.openStdin });
     this.sessions.set(spec.id, handle);
     try {
-      handle.update(await this.request({ op: 'start', spec: handle.spec }));
+      handle.update(await this.request({ op: 'start', spec: { ...spec, channel } }));
     } catch (err) {
       this.sessions.delete(spec.id);
-      this.mux.closeSessionChannels(handle.spec.channel);
+      this.mux.closeSessionChannels(channel);
       throw err;
     }
     return handle;
@@ -184,22 +203,6 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
     return this.request({ op: 'powerOff' });
   }
 
-  private async openSocket(deadline: number): Promise<Socket> {
-    for (;;) {
-      try {
-        return await new Promise<Socket>((resolve, reject) => {
-          const socket = connect(this.options.socketPath);
-          socket.once('connect', () => resolve(socket));
-          socket.once('error', reject);
-        });
-      } catch (err) {
-        // QEMU creates the socket a moment after it starts.
-        if (Date.now() > deadline) throw new Error(`cannot reach tether channel ${this.options.socketPath}: ${(err as Error).message}`);
-        await sleep(50);
-      }
-    }
-  }
-
   private onBytes(bytes: Buffer, welcomed: (w: Welcome) => void, rejected: (e: Error) => void): void {
     for (const frame of this.decoder.push(bytes)) {
       if (frame.type === FrameType.Welcome) {
@@ -217,9 +220,16 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
     }
   }
 
+  /** A session this client took over from a previous endpoint, by its id. */
+  adoptedSession(id: string): SessionHandle | undefined {
+    return this.sessions.get(id);
+  }
+
   private onWelcome(welcome: Welcome): void {
     this.welcome = welcome;
     const socket = this.socket!;
+    // Before resume: the tether resends these sessions' output right after its Welcome.
+    for (const status of welcome.sessions) if (!this.sessions.has(status.id)) this.adopt(status);
     this.mux.resume((parts) => {
       socket.cork();
       for (const part of parts) socket.write(part);
@@ -229,6 +239,14 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
       this.sessions.get(status.id)?.update(status);
       this.nextChannel = Math.max(this.nextChannel, status.channel + 4);
     }
+  }
+
+  private adopt(status: SessionStatus): void {
+    const shape = this.options.adoptSession?.(status);
+    if (!shape) return;
+    const handle = new SessionHandle(this, this.mux, { id: status.id, channel: status.channel, ...shape }, true);
+    handle.update(status);
+    this.sessions.set(status.id, handle);
   }
 
   private onControl(message: ControlMessage): void {

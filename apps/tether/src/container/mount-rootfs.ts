@@ -4,6 +4,7 @@ import { configureInterfaces, keepBusyboxAcrossChroot } from '../network/configu
 import { native } from '../sys/native';
 import { findDiskBySerial } from './find-disk';
 import { renderHosts, renderResolvConf } from './host-files';
+import { mountVolumes } from './mount-volumes';
 
 /** Where the container's root is assembled before the tether moves into it. */
 export const CONTAINER_ROOT = '/container';
@@ -44,6 +45,8 @@ function mountContainerSpecials(): void {
   const specials: [string, string, string, number, string][] = [
     ['proc', '/proc', 'proc', native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, ''],
     ['sysfs', '/sys', 'sysfs', native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC | native.MS_RDONLY, ''],
+    // Writable: the tether (in the same root) freezes the container's cgroup for docker pause.
+    ['cgroup2', '/sys/fs/cgroup', 'cgroup2', native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, ''],
     ['devtmpfs', '/dev', 'devtmpfs', native.MS_NOSUID, ''],
     ['devpts', '/dev/pts', 'devpts', native.MS_NOSUID | native.MS_NOEXEC, 'newinstance,gid=5,mode=620,ptmxmode=666'],
     ['shm', '/dev/shm', 'tmpfs', native.MS_NOSUID | native.MS_NODEV | native.MS_NOEXEC, 'mode=1777,size=65536k'],
@@ -68,6 +71,7 @@ function writeIdentityFiles(config: ContainerConfig): void {
 export async function enterContainerRoot(config: ContainerConfig): Promise<void> {
   await mountOverlay(config);
   configureInterfaces(config.networks ?? []);
+  await mountVolumes(CONTAINER_ROOT, config.mounts ?? []);
   mountContainerSpecials();
   writeIdentityFiles(config);
   mkdirSync(`${CONTAINER_ROOT}/tmp`, { recursive: true, mode: 0o1777 });

@@ -1,7 +1,7 @@
 import type { ExitStatus, Request, SessionSpec, SessionStatus, StreamMux } from '@vic/protocol';
 import { RequestError } from '../link/tether-link';
 import type { Reaper } from '../reaper';
-import { Session } from './session';
+import { Session, type SessionContainer } from './session';
 
 export interface SessionEvents {
   started(id: string, pid: number): void;
@@ -23,10 +23,10 @@ export class SessionTable {
     return [...this.sessions.values()].map((s) => s.status);
   }
 
-  start(spec: SessionSpec, hostname: string): SessionStatus {
+  start(spec: SessionSpec, container: SessionContainer): SessionStatus {
     if (this.sessions.has(spec.id)) throw new RequestError({ code: 'EEXIST', message: `session ${spec.id} already exists` });
     if (spec.argv.length === 0) throw new RequestError({ code: 'EINVAL', message: 'no command specified' });
-    const session = new Session(spec, this.mux, this.reaper, hostname);
+    const session = new Session(spec, this.mux, this.reaper, container);
     session.on('started', (pid) => this.events.started(spec.id, pid));
     session.on('exited', (exit) => {
       this.events.exited(spec.id, exit);

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as pty from 'node-pty';
+import type { ContainerCgroup } from '../container/container-cgroup';
 import { StreamIndex, type ExitStatus, type SessionSpec, type SessionStatus, type StreamMux, type TtySize } from '@vic/protocol';
 import { RequestError } from '../link/tether-link';
 import type { Reaper } from '../reaper';
@@ -20,6 +21,13 @@ function envObject(env: string[]): Record<string, string> {
   return Object.fromEntries(env.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
 }
 
+/** What a session needs of the container it runs in. */
+export interface SessionContainer {
+  hostname: string;
+  /** Where the session's process is born, so docker pause freezes it with the others. */
+  cgroup: ContainerCgroup;
+}
+
 /** One process the host started in the container: the main process or an exec. */
 export class Session extends EventEmitter<{ exited: [ExitStatus]; started: [number] }> {
   private child: ChildProcess | null = null;
@@ -30,7 +38,7 @@ export class Session extends EventEmitter<{ exited: [ExitStatus]; started: [numb
     readonly spec: SessionSpec,
     private readonly mux: StreamMux,
     private readonly reaper: Reaper,
-    private readonly hostname: string,
+    private readonly container: SessionContainer,
   ) {
     super();
     this.state = { id: spec.id, channel: spec.channel, state: 'held' };
@@ -45,16 +53,17 @@ export class Session extends EventEmitter<{ exited: [ExitStatus]; started: [numb
     const { spec } = this;
     const user = resolveUser('/', spec.user);
     if (!user.ok) throw new RequestError(user.error);
-    const env = buildSessionEnv({ env: spec.env, home: user.value.home, hostname: this.hostname, tty: spec.tty !== undefined });
+    const env = buildSessionEnv({ env: spec.env, home: user.value.home, hostname: this.container.hostname, tty: spec.tty !== undefined });
     const cwd = spec.cwd || '/';
     mkdirSync(cwd, { recursive: true }); // Docker creates a missing WorkingDir
     const path = env.find((e) => e.startsWith('PATH='))?.slice(5);
     const identity = { uid: user.value.uid, gid: user.value.gid };
     const executable = findExecutable('/', spec.argv[0] ?? '', path, cwd, identity);
     if (!executable.ok) throw new RequestError(executable.error);
-    const pid = spec.tty
-      ? this.spawnTerminal(executable.value, env, cwd, identity, spec.tty)
-      : this.spawnPiped(executable.value, env, cwd, identity);
+    const tty = spec.tty;
+    const pid = this.container.cgroup.spawnInside(() =>
+      tty ? this.spawnTerminal(executable.value, env, cwd, identity, tty) : this.spawnPiped(executable.value, env, cwd, identity),
+    );
     this.reaper.own(pid);
     this.state = { ...this.state, state: 'running', pid };
     this.emit('started', pid);

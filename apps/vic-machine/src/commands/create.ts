@@ -19,6 +19,8 @@ export interface CreateOptions {
   /** Allows plain HTTP on an address other machines can reach. */
   force: boolean;
   insecureRegistries: string[];
+  /** Volume store label -> directory (`--volume-store DIR:LABEL`). */
+  volumeStores: Record<string, string>;
   iso: string;
 }
 
@@ -61,6 +63,7 @@ export async function createVch(options: CreateOptions): Promise<void> {
       port: options.port,
       tls: options.tls,
       insecureRegistries: options.insecureRegistries,
+      ...(Object.keys(options.volumeStores).length > 0 ? { volumeStores: options.volumeStores } : {}),
       createdAt: new Date().toISOString(),
     };
     writeVchConfig(layout, config);

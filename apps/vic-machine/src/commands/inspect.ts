@@ -15,6 +15,7 @@ export async function inspectVch(layout: VchLayout): Promise<void> {
   console.log(`log:      ${layout.log}`);
   console.log(`created:  ${config.createdAt}`);
   if (config.insecureRegistries.length > 0) console.log(`insecure registries: ${config.insecureRegistries.join(', ')}`);
+  for (const [label, dir] of Object.entries(config.volumeStores ?? {})) console.log(`volume store ${label}: ${dir}`);
   console.log('');
   for (const line of dockerEnvLines(config, layout)) console.log(line);
 }

@@ -4,13 +4,13 @@ import { VicMachineError } from '../errors';
 import { progress } from '../progress';
 import { readVchConfig, type VchConfig } from '../vch-config';
 import type { VchLayout } from '../vch-layout';
-import { killVchProcesses } from '../vch-processes';
 import { startVch } from '../vch-startup';
 import { vchStatus } from '../vch-status';
 
 /**
- * `vic-machine start`: starts a stopped VCH's endpoint again (same port, certificates and state)
- * and prints the docker environment; a running VCH is left as it is.
+ * `vic-machine start`: starts a stopped VCH's endpoint again (same port, certificates and state),
+ * which takes over the container VMs still running, and prints the docker environment; a running
+ * VCH is left as it is.
  */
 export async function startExistingVch(layout: VchLayout): Promise<void> {
   const config = readVchConfig(layout);
@@ -23,8 +23,7 @@ export async function startExistingVch(layout: VchLayout): Promise<void> {
     for (const line of dockerEnvLines(config, layout)) console.log(line);
     return;
   }
-  // VMs a killed endpoint left behind still hold the VCH's state; they must not run twice.
-  await killVchProcesses(layout);
+  // Container VMs the previous endpoint left running are taken over by the new one (live restore).
   let served: VchConfig;
   try {
     served = await startVch(layout, config);

@@ -3,7 +3,8 @@ import type { ContainerRuntime, WaitCondition } from '../../containers/container
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../containers/detach-keys';
 import { multiplexedSink, rawSink } from '../../containers/output-sink';
 import { readContainerLog } from '../../logs/container-log';
-import { orThrow, queryFlag } from '../container-errors';
+import { orThrow } from '../container-errors';
+import { queryFlag } from '../query-flag';
 import { DockerApiError } from '../docker-error';
 import { hijackConnection } from '../hijack';
 

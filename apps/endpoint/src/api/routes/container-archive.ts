@@ -4,7 +4,7 @@ import type { PathStat } from '@vic/protocol';
 import { containerPath, type ContainerPath } from '../../archive/container-path';
 import type { ContainerFiles, TarConsumer } from '../../archive/container-files';
 import type { ContainerRecord } from '../../containers/container-record';
-import { queryFlag } from '../container-errors';
+import { queryFlag } from '../query-flag';
 import { DockerApiError } from '../docker-error';
 
 const PATH_STAT_HEADER = 'X-Docker-Container-Path-Stat';

@@ -3,7 +3,7 @@ import type { ContainerRecord } from '../../containers/container-record';
 import type { ContainerRuntime } from '../../containers/container-runtime';
 import { multiplexedSink, rawSink, type OutputSink } from '../../containers/output-sink';
 import { inTimeRange, readContainerLog, type LogEntry, type LogQuery } from '../../logs/container-log';
-import { queryFlag } from '../container-errors';
+import { queryFlag } from '../query-flag';
 import { DockerApiError } from '../docker-error';
 
 /** `since`/`until` as the CLI sends them: Unix seconds with an optional fraction; 0 is no bound. */

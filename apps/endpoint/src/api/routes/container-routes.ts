@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ContainerCreateConfig } from '../../containers/container-record';
 import type { ContainerRuntime } from '../../containers/container-runtime';
 import type { ContainerStore } from '../../containers/container-store';
-import { orThrow, queryFlag } from '../container-errors';
+import { orThrow } from '../container-errors';
+import { queryFlag } from '../query-flag';
 import { containerInspect, containerSummary } from '../container-json';
 import { listContainers, type ListQuery } from '../container-list';
 import { DockerApiError } from '../docker-error';
@@ -13,10 +14,13 @@ import { exportContainer, getArchive, putArchive, statArchivePath } from './cont
 import { streamContainerLogs } from './container-logs';
 import { streamContainerStats } from './container-stats';
 import { containerTop } from './container-top';
+import type { VolumeStore } from '../../volumes/volume-store';
+import { mountJson } from '../../volumes/volume-json';
 
 export interface ContainerRouteDeps {
   containers: ContainerStore;
   runtime: ContainerRuntime;
+  volumes: VolumeStore;
 }
 
 /** `abc/start` → id `abc`, action `start`. */
@@ -82,7 +86,7 @@ export function registerContainerRoutes(app: FastifyInstance, deps: ContainerRou
     const record = orThrow(runtime.find(id));
     switch (action) {
       case 'json':
-        return containerInspect(record, runtime.logPath(record.id));
+        return containerInspect(record, runtime.logPath(record.id), (record.mounts ?? []).map((point) => mountJson(point, deps.volumes)));
       case 'logs':
         return streamContainerLogs(runtime, record, query, reply);
       case 'stats':
@@ -101,7 +105,7 @@ export function registerContainerRoutes(app: FastifyInstance, deps: ContainerRou
   app.delete('/containers/*', async (request, reply) => {
     const id = (request.params as { '*': string })['*'];
     const query = request.query as { force?: string; v?: string };
-    orThrow(await runtime.remove(id, queryFlag(query.force)));
+    orThrow(await runtime.remove(id, queryFlag(query.force), queryFlag(query.v)));
     return reply.code(204).send();
   });
 }

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Stats } from '@vic/protocol';
 import type { ContainerRecord } from '../../containers/container-record';
 import type { ContainerRuntime } from '../../containers/container-runtime';
-import { queryFlag } from '../container-errors';
+import { queryFlag } from '../query-flag';
 
 /** dockerd samples once a second. */
 const SAMPLE_INTERVAL_MS = 1000;
@@ -63,7 +63,7 @@ export async function streamContainerStats(runtime: ContainerRuntime, record: Co
   response.on('close', () => (closed = true));
   const sample = async (): Promise<Stats | null> => {
     const running = runtime.runningContainer(record.id);
-    if (!running || running.paused) return null; // a frozen VM cannot answer
+    if (!running) return null;
     return running.vm.client.request({ op: 'stats' }, STATS_REQUEST_TIMEOUT_MS).catch(() => null);
   };
   let previous = await sample();

@@ -12,6 +12,5 @@ export async function containerTop(runtime: ContainerRuntime, record: ContainerR
   if (!SUPPORTED_PS_ARGS.includes((psArgs ?? '').trim())) throw new DockerApiError(400, `ps_args "${psArgs}" is not supported: vic lists a container's processes as ps -ef does`);
   const running = runtime.runningContainer(record.id);
   if (!running) throw new DockerApiError(409, `Container ${record.id} is not running`);
-  if (running.paused) throw new DockerApiError(409, `Container ${record.id} is paused, unpause the container before top`);
   return processTable(await running.vm.client.request({ op: 'processes' }, TOP_REQUEST_TIMEOUT_MS));
 }

@@ -27,6 +27,7 @@ function matches(event: DockerEvent, filters: Filters): boolean {
     oneOf('event', [action, event.Action]) &&
     (!filters.has('container') || (event.Type === 'container' && filters.get('container')!.some((c) => event.Actor.ID.startsWith(c) || attributes.name === c))) &&
     (!filters.has('image') || filters.get('image')!.some((image) => attributes.image === image || event.Actor.ID === image)) &&
+    (!filters.has('volume') || (event.Type === 'volume' && filters.get('volume')!.includes(event.Actor.ID))) &&
     labelsMatch(filters, attributes)
   );
 }

@@ -5,6 +5,7 @@ import type { EventLog } from '../../events/event-log';
 import { apiErrorOf, DockerApiError } from '../docker-error';
 import { streamJsonMessages } from '../json-stream';
 import { booleanFilter, globMatches, labelsMatch, parseFilters } from '../filters';
+import { queryFlag } from '../query-flag';
 import { credentialsFromHeader } from '../registry-auth';
 
 export interface ImageRouteDeps {
@@ -35,10 +36,6 @@ function all(query: Query, name: string): string[] {
 function nameAndAction(rest: string): { name: string; action: string } {
   const slash = rest.lastIndexOf('/');
   return slash === -1 ? { name: rest, action: '' } : { name: rest.slice(0, slash), action: rest.slice(slash + 1) };
-}
-
-function isTrue(value: string | undefined): boolean {
-  return value === '1' || value === 'true' || value === 'True';
 }
 
 function unixSeconds(iso: string | undefined): number {
@@ -201,7 +198,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps):
 
   app.delete('/images/*', async (request) => {
     const name = (request.params as { '*': string })['*'];
-    const force = isTrue(one(request.query as Query, 'force'));
+    const force = queryFlag(one(request.query as Query, 'force'));
     const conflict = imageInUse(name, force);
     if (conflict) throw new DockerApiError(409, conflict);
     const id = images.find(name);
@@ -258,7 +255,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps):
   });
 
   app.post('/images/load', async (request, reply) => {
-    const quiet = isTrue(one(request.query as Query, 'quiet'));
+    const quiet = queryFlag(one(request.query as Query, 'quiet'));
     await streamJsonMessages(reply, async (send) => {
       const loaded = await loadImageArchive(images, request.raw, (message) => {
         if (!quiet || message.stream !== undefined) send(message);

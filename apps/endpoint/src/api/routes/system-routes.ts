@@ -5,6 +5,8 @@ import { containerSummary } from '../container-json';
 import { imageSummaryJson } from './image-routes';
 import type { ImageStore } from '@vic/imagec';
 import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION } from '../api-version';
+import type { VolumeStore } from '../../volumes/volume-store';
+import { volumeUsageJson } from '../../volumes/volume-json';
 
 /** What `docker info` and `docker version` say about the VCH. */
 export interface VchFacts {
@@ -21,6 +23,7 @@ export interface SystemRouteDeps {
   facts: VchFacts;
   images: ImageStore;
   containers: ContainerStore;
+  volumes: VolumeStore;
 }
 
 const pingHeaders = {
@@ -64,7 +67,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemRouteDeps
       LayersSize: usage.layerBytes,
       Images: deps.images.list().map((image) => imageSummaryJson(image, containers.filter((container) => container.imageId === image.id).length)),
       Containers: containers.map((record) => ({ ...containerSummary(record), SizeRw: 0, SizeRootFs: 0 })),
-      Volumes: [],
+      Volumes: await Promise.all(deps.volumes.all().map((record) => volumeUsageJson(record, deps.volumes))),
       BuildCache: [],
     };
   });
@@ -87,7 +90,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemRouteDeps
         ['Layer disk bytes', String(usage.layerBytes)],
         ['Blob bytes', String(usage.blobBytes)],
       ],
-      Plugins: { Volume: [], Network: [], Authorization: null, Log: [] },
+      Plugins: { Volume: ['local', 'vsphere'], Network: [], Authorization: null, Log: [] },
       MemoryLimit: true,
       SwapLimit: false,
       CpuCfsPeriod: false,

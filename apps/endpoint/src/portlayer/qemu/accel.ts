@@ -49,7 +49,7 @@ export async function probeKvm(media: ProbeMedia, timeoutMs = KVM_PROBE_TIMEOUT_
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-kernel', media.kernel, '-initrd', media.initrd, '-append', BASELINE_CMDLINE,
     '-serial', 'stdio',
-  ], 'pipe');
+  ], { stdout: 'pipe' });
   let console = '';
   qemu.stdout?.setEncoding('utf8');
   qemu.stdout?.on('data', (chunk: string) => {

@@ -1,9 +1,11 @@
-import type { Accel, DiskSpec, NicSpec } from './vm-spec';
+import type { Accel, DiskSpec, NicSpec, SharedDirSpec } from './vm-spec';
 import { kernelCmdline } from './kernel-cmdline';
 
 /** Where one VM's host-side endpoints live. */
 export interface VmPaths {
   consoleLog: string;
+  /** QEMU's stderr, for a VM that outlives the endpoint (otherwise it is piped). */
+  stderrLog: string;
   channelSocket: string;
   qmpSocket: string;
 }
@@ -17,6 +19,7 @@ export interface QemuArgsInput {
   cpus: number;
   disks: DiskSpec[];
   nics?: NicSpec[];
+  sharedDirs?: SharedDirSpec[];
   accel: Accel;
   paths: VmPaths;
 }
@@ -76,6 +79,22 @@ export function nicIds(mac: string): { netdev: string; device: string } {
   return { netdev: `nd${hex}`, device: `nic${hex}` };
 }
 
+/**
+ * virtiofsd reads the guest's memory directly, so with a shared directory the guest's RAM is a
+ * shared memfd (one NUMA node backed by it) instead of QEMU's private memory.
+ */
+function sharedDirArgs(sharedDirs: SharedDirSpec[], memoryMiB: number): string[] {
+  if (sharedDirs.length === 0) return [];
+  return [
+    '-object', `memory-backend-memfd,id=mem,size=${memoryMiB}M,share=on`,
+    '-numa', 'node,memdev=mem',
+    ...sharedDirs.flatMap((dir, index) => [
+      '-chardev', `socket,id=fs${index},path=${optionValue(dir.socketPath)}`,
+      '-device', `vhost-user-fs-pci,chardev=fs${index},tag=${optionValue(dir.tag)}`,
+    ]),
+  ];
+}
+
 /** The full argument vector for qemu-system-x86_64, minus the program name. */
 export function qemuArgs(input: QemuArgsInput): string[] {
   const { paths } = input;
@@ -97,6 +116,7 @@ export function qemuArgs(input: QemuArgsInput): string[] {
     '-chardev', `socket,id=qmp,path=${optionValue(paths.qmpSocket)},server=on,wait=off`,
     '-mon', 'chardev=qmp,mode=control',
     ...input.disks.flatMap(diskArgs),
+    ...sharedDirArgs(input.sharedDirs ?? [], input.memoryMiB),
     ...(input.nics ?? []).flatMap(nicArgs),
   ];
 }

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer } from '../port-layer';
+import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, SessionAdopter, VmMount } from '../port-layer';
 import { createWritableDisk, WRITABLE_DISK_FILE } from '../writable-disk';
-import { startContainerVm, type ContainerVm } from './container-vm';
+import { adoptContainerVm, startContainerVm, type ContainerVm } from './container-vm';
 import { withHostRootfs } from './host-rootfs';
 import { plugSegmentNic, unplugSegmentNic } from './nic-hotplug';
 import { vmNetworking } from './vm-networking';
@@ -13,6 +13,11 @@ export interface QemuPortLayerOptions {
   iso: string;
   /** One directory per container: its VM files and writable disk. */
   workRoot: string;
+  /**
+   * VMs keep running when the endpoint process ends (crash, upgrade, restart), and the next
+   * endpoint adopts them, as VIC's container VMs outlived their appliance. Off, they die with it.
+   */
+  vmsOutliveEndpoint?: boolean;
 }
 
 /** The embedded backend: each container VM is a QEMU process on this machine. */
@@ -36,16 +41,36 @@ export class QemuPortLayer implements PortLayer {
       workDir: dir,
       ...(request.memoryMiB ? { memoryMiB: request.memoryMiB } : {}),
       ...(request.cpus ? { cpus: request.cpus } : {}),
+      ...(request.mounts ? { mounts: request.mounts } : {}),
+      ...(this.options.vmsOutliveEndpoint ? { outlive: true } : {}),
     });
-    this.running.set(request.containerId, vm);
+    return this.track(request.containerId, vm);
+  }
+
+  async adopt(containerId: string, adoptSession: SessionAdopter): Promise<ContainerVmHandle | null> {
+    const adopted = await adoptContainerVm(containerId, this.containerDir(containerId), adoptSession);
+    return adopted && this.track(containerId, adopted);
+  }
+
+  releaseAll(): void {
+    for (const vm of this.running.values()) vm.release();
+    this.running.clear();
+  }
+
+  private track(containerId: string, vm: ContainerVm): ContainerVmHandle {
+    this.running.set(containerId, vm);
     const forget = () => {
-      if (this.running.get(request.containerId) === vm) this.running.delete(request.containerId);
+      if (this.running.get(containerId) === vm) this.running.delete(containerId);
     };
     void vm.vm.exited.then(forget);
     return {
       client: vm.client,
-      pause: () => vm.vm.pause(),
-      resume: () => vm.vm.resume(),
+      pause: async () => {
+        await vm.client.request({ op: 'pause' });
+      },
+      resume: async () => {
+        await vm.client.request({ op: 'unpause' });
+      },
       poweredOff: vm.vm.exited.then(() => undefined),
       powerOff: () => vm.stop(),
       plugSegment: (nic) => plugSegmentNic(vm.vm, nic),
@@ -53,9 +78,9 @@ export class QemuPortLayer implements PortLayer {
     };
   }
 
-  async withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>): Promise<T> {
+  async withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>, mounts: VmMount[] = []): Promise<T> {
     if (this.running.has(containerId)) throw new Error(`container ${containerId} has a VM running; its disk cannot be mounted on the host`);
-    return withHostRootfs(layers, await this.writableDisk(containerId), use);
+    return withHostRootfs(layers, await this.writableDisk(containerId), use, mounts);
   }
 
   async removeContainer(containerId: string): Promise<void> {

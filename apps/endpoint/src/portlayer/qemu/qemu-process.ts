@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { readTail } from './read-tail';
 
 export const QEMU_BINARY = process.env.VIC_QEMU ?? 'qemu-system-x86_64';
 
@@ -15,13 +16,40 @@ export interface ProcessExit {
   signal: NodeJS.Signals | null;
 }
 
+/** A QEMU process as a VM sees it, whether this endpoint spawned it or took it over. */
+export interface VmProcess {
+  /** Resolves (never rejects) when the process has exited. */
+  readonly exited: Promise<ProcessExit>;
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  readonly stderrTail: string;
+  /** No-op once the process has exited. */
+  signal(signal: NodeJS.Signals): void;
+  /** Stops watching the process without ending it: the endpoint leaves, the VM stays. */
+  release(): void;
+}
+
+export interface SpawnOptions {
+  /** stdout is ignored unless asked for: VMs send their console to a file, the KVM probe reads it. */
+  stdout?: 'ignore' | 'pipe';
+  /**
+   * The VM outlives this process (the endpoint may restart and take it over): QEMU gets a session
+   * of its own, no death signal, and its stderr goes to this file instead of a pipe.
+   */
+  outlive?: { stderrFile: string };
+}
+
 /** One qemu-system process: its pid, its exit, the tail of what it said on stderr. */
-export class QemuProcess {
+export class QemuProcess implements VmProcess {
   readonly exited: Promise<ProcessExit>;
   private stderr = '';
   private exitInfo: ProcessExit | null = null;
 
-  private constructor(private readonly child: ChildProcess) {
+  private constructor(
+    private readonly child: ChildProcess,
+    /** Where stderr goes for a QEMU that may outlive this process. */
+    private readonly stderrFile?: string,
+  ) {
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL_BYTES);
@@ -39,8 +67,16 @@ export class QemuProcess {
     });
   }
 
-  /** stdout is ignored unless asked for: VMs send their console to a file, the KVM probe reads it. */
-  static spawn(args: string[], stdout: 'ignore' | 'pipe' = 'ignore'): QemuProcess {
+  static spawn(args: string[], options: SpawnOptions = {}): QemuProcess {
+    const stdout = options.stdout ?? 'ignore';
+    if (options.outlive) {
+      const stderr = openSync(options.outlive.stderrFile, 'a');
+      try {
+        return new QemuProcess(spawn(QEMU_BINARY, args, { stdio: ['ignore', stdout, stderr], detached: true }), options.outlive.stderrFile);
+      } finally {
+        closeSync(stderr);
+      }
+    }
     const [command, argv] = existsSync(SETPRIV)
       ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...args]]
       : [QEMU_BINARY, args];
@@ -61,7 +97,11 @@ export class QemuProcess {
   }
 
   get stderrTail(): string {
-    return this.stderr.trim();
+    return (this.stderrFile ? readTail(this.stderrFile, STDERR_TAIL_BYTES) : this.stderr).trim();
+  }
+
+  release(): void {
+    this.child.unref();
   }
 
   /** No-op once the process has exited, so a recycled pid is never signalled. */

@@ -4,7 +4,8 @@ import { defaultAccel } from './accel';
 import { readConsoleLog, waitForConsoleText } from './console-log';
 import { QmpClient, type QmpEvent } from './qmp-client';
 import { qemuArgs } from './qemu-args';
-import { QemuProcess } from './qemu-process';
+import { AdoptedProcess } from './adopted-process';
+import { QemuProcess, type VmProcess } from './qemu-process';
 import { registerVm, unregisterVm, type RegisteredVm } from './vm-registry';
 import { VmFiles } from './vm-files';
 import type { VmExit, VmSpec } from './vm-spec';
@@ -30,21 +31,24 @@ export class QemuVm implements RegisteredVm {
 
   private constructor(
     readonly name: string,
-    private readonly qemu: QemuProcess,
+    private readonly qemu: VmProcess,
     private readonly files: VmFiles,
+    /** QEMU may outlive this process (see VmSpec.outlive), so the exit hook must leave it alone. */
+    outlives: boolean,
   ) {
     this.exited = qemu.exited.then(({ code, signal }) => {
       this.qmp?.close();
       this.qmp = null;
       return { code, signal, shutdownReason: this.shutdownReason };
     });
-    registerVm(this);
+    if (!outlives) registerVm(this);
   }
 
   static async start(spec: VmSpec): Promise<QemuVm> {
     for (const [what, path] of [['kernel', spec.kernel], ['initrd', spec.initrd], ...(spec.disks ?? []).map((d) => ['disk', d.path])]) {
       if (!path || !existsSync(path)) throw new Error(`VM ${spec.name}: ${what} ${path} does not exist`);
     }
+    if (spec.outlive && !spec.workDir) throw new Error(`VM ${spec.name}: a VM that outlives the endpoint needs a workDir to keep its files in`);
     const files = VmFiles.create(spec.name, spec.workDir);
     let qemu: QemuProcess;
     try {
@@ -57,15 +61,16 @@ export class QemuVm implements RegisteredVm {
         cpus: spec.cpus ?? 1,
         disks: spec.disks ?? [],
         nics: spec.nics ?? [],
+        sharedDirs: spec.sharedDirs ?? [],
         accel: spec.accel ?? (await defaultAccel()),
         paths: files.paths,
       });
-      qemu = QemuProcess.spawn(args);
+      qemu = QemuProcess.spawn(args, spec.outlive ? { outlive: { stderrFile: files.paths.stderrLog } } : {});
     } catch (err) {
       files.remove();
       throw err;
     }
-    const vm = new QemuVm(spec.name, qemu, files);
+    const vm = new QemuVm(spec.name, qemu, files, spec.outlive === true);
     try {
       await vm.connectQmp(VM_START_TIMEOUT_MS);
     } catch (err) {
@@ -73,6 +78,29 @@ export class QemuVm implements RegisteredVm {
       throw err;
     }
     return vm;
+  }
+
+  /**
+   * Takes over a VM that a previous endpoint started with `outlive` (its process, identified by pid
+   * and start time, and its files in `workDir`) and reconnects to its QMP socket.
+   */
+  static async adopt(name: string, workDir: string, process: { pid: number; startTime: number }): Promise<QemuVm> {
+    const files = VmFiles.create(name, workDir);
+    const vm = new QemuVm(name, new AdoptedProcess(process.pid, process.startTime, files.paths.stderrLog), files, true);
+    try {
+      await vm.connectQmp(VM_START_TIMEOUT_MS);
+    } catch (err) {
+      vm.release();
+      throw err;
+    }
+    return vm;
+  }
+
+  /** Lets go of the VM without ending it: closes QMP and stops watching, so a later endpoint can adopt it. */
+  release(): void {
+    this.qmp?.close();
+    this.qmp = null;
+    this.qemu.release();
   }
 
   /** QEMU's pid; the VM is gone once `exited` resolves. */

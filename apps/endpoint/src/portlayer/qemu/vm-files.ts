@@ -33,6 +33,7 @@ export class VmFiles {
     }
     const paths: VmPaths = {
       consoleLog: join(dir, 'console.log'),
+      stderrLog: join(dir, 'qemu.stderr'),
       channelSocket: join(dir, 'tether.sock'),
       qmpSocket: join(dir, 'qmp.sock'),
     };

@@ -15,6 +15,8 @@ export interface VmSpec {
   disks?: DiskSpec[];
   /** Virtual NICs, in PCI order. */
   nics?: NicSpec[];
+  /** Host directories served by virtiofsd on these vhost-user sockets; they need the guest's memory shared. */
+  sharedDirs?: SharedDirSpec[];
   /**
    * Folder for the VM's sockets and console log. When absent, the VM makes a temporary folder
    * and removes it on stop; when given, only the files the VM made inside it are removed.
@@ -22,6 +24,11 @@ export interface VmSpec {
   workDir?: string;
   /** Default: decided once per process by the KVM probe (see accel.ts). */
   accel?: Accel;
+  /**
+   * The VM keeps running when the process that started it ends, so a restarted endpoint can take
+   * it over (QemuVm.adopt); needs a `workDir`, where the VM's files outlive this process too.
+   */
+  outlive?: boolean;
 }
 
 /** A virtio-blk disk; the guest finds it by `serial` in /sys/block/<dev>/serial. */
@@ -41,6 +48,11 @@ export interface DiskSpec {
 export type NicSpec =
   | { kind: 'multicast'; mac: string; group: string; port: number }
   | { kind: 'user'; mac: string; forwards: PortForward[] };
+/** A vhost-user-fs device: the guest mounts it with `mount -t virtiofs <tag>`. */
+export interface SharedDirSpec {
+  tag: string;
+  socketPath: string;
+}
 
 export type Accel = 'tcg' | 'kvm';
 

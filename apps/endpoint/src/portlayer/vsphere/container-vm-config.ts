@@ -1,0 +1,57 @@
+import { GUESTINFO_KEYS } from '@vic/protocol';
+import { cdrom, deviceConfigSpec, disk, fileSerialPort, networkSerialPort, pvscsiController, type VmConfig } from '@vic/vsphere';
+import { storePath } from './datastore-files';
+import type { VsphereTarget } from './vsphere-target';
+
+/** The serial device the channel is on in the guest: the console's file-backed port comes first (ttyS0). */
+export const CHANNEL_DEVICE = '/dev/ttyS1';
+
+const SCSI_CONTROLLER_KEY = -10;
+
+export interface ContainerVmLayout {
+  containerId: string;
+  token: string;
+  /** Image layers (lowest first) as VMDKs in the VCH's folder, relative to it. */
+  layerDisks: string[];
+  /** The container's own disk, relative to the VCH's folder. */
+  writableDisk: string;
+  channelPort: number;
+  memoryMiB: number;
+  cpus: number;
+}
+
+/** The slot a disk is attached at, as the tether finds it ("scsi0:<unit>"); unit 7 is the controller's own. */
+export function diskSlot(index: number): { unit: number; serial: string } {
+  const unit = index < 7 ? index : index + 1;
+  return { unit, serial: `scsi0:${unit}` };
+}
+
+/**
+ * A container VM as vSphere holds it: the bootstrap ISO on a CD-ROM, its layers (non-persistent:
+ * the guest cannot change them) and its own disk on a PVSCSI controller, its console kept in a file
+ * on the datastore, its channel a network serial port dialing the endpoint, and who it is in guestinfo.
+ */
+export function containerVmConfig(target: VsphereTarget, layout: ContainerVmLayout): VmConfig {
+  const disks = [...layout.layerDisks.map((path) => ({ path, mode: 'independent_nonpersistent' as const })), { path: layout.writableDisk, mode: 'persistent' as const }];
+  return {
+    name: layout.containerId,
+    guestId: 'otherGuest64',
+    vmPathName: storePath(target, `containers/${layout.containerId}/${layout.containerId}.vmx`),
+    numCPUs: layout.cpus,
+    memoryMB: layout.memoryMiB,
+    deviceChange: [
+      deviceConfigSpec('add', cdrom({ key: -1, isoPath: storePath(target, 'bootstrap.iso') })),
+      deviceConfigSpec('add', fileSerialPort({ key: -2, path: storePath(target, `containers/${layout.containerId}/console.log`) })),
+      deviceConfigSpec('add', networkSerialPort({ key: -3, uri: `tcp://${target.channelHost}:${layout.channelPort}`, direction: 'client' })),
+      deviceConfigSpec('add', pvscsiController(SCSI_CONTROLLER_KEY)),
+      ...disks.map((entry, index) =>
+        deviceConfigSpec('add', disk({ key: -20 - index, path: storePath(target, entry.path), controllerKey: SCSI_CONTROLLER_KEY, unitNumber: diskSlot(index).unit, mode: entry.mode })),
+      ),
+    ],
+    extraConfig: {
+      [GUESTINFO_KEYS.containerId]: layout.containerId,
+      [GUESTINFO_KEYS.token]: layout.token,
+      [GUESTINFO_KEYS.channelDevice]: CHANNEL_DEVICE,
+    },
+  };
+}

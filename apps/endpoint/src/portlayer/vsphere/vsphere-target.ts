@@ -1,0 +1,19 @@
+import type { MoRef, VimSession } from '@vic/vsphere';
+
+/** Where a VCH lives in vSphere, as vic-machine made it (or a test set it up). */
+export interface VsphereTarget {
+  session: VimSession;
+  /** The datacenter's inventory path, for datastore HTTP transfers (e.g. "DC0"). */
+  datacenterPath: string;
+  datacenter: MoRef;
+  /** The folder new VMs go in (the datacenter's vmFolder). */
+  vmFolder: MoRef;
+  /** The VCH's resource pool or vApp: every container VM is created in it. */
+  pool: MoRef;
+  /** The image store: the datastore holding the ISO, the layer disks and the container disks. */
+  datastore: string;
+  /** The VCH's folder on that datastore, e.g. "my-vch". */
+  storeFolder: string;
+  /** The address container VMs dial to reach the endpoint's channel listeners. */
+  channelHost: string;
+}

@@ -1,0 +1,40 @@
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { copyMetadata, copyTree } from '../src/container/copy-tree';
+
+const dirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+describe('copying image content into an empty volume', () => {
+  it('keeps contents, owners, modes, times and symbolic links, the directory itself included', () => {
+    const image = tempDir('vic-image-');
+    mkdirSync(join(image, 'sub'));
+    writeFileSync(join(image, 'sub', 'file'), 'content\n');
+    chownSync(join(image, 'sub', 'file'), 1000, 1001);
+    chmodSync(join(image, 'sub', 'file'), 0o640);
+    chmodSync(join(image, 'sub'), 0o2750);
+    symlinkSync('sub/file', join(image, 'link'));
+    utimesSync(join(image, 'sub', 'file'), new Date(1_000_000_000_000), new Date(1_000_000_000_000));
+    chownSync(image, 1000, 1000);
+    chmodSync(image, 0o700);
+
+    const volume = tempDir('vic-volume-');
+    copyTree(image, volume);
+    copyMetadata(lstatSync(image), volume);
+
+    expect(readFileSync(join(volume, 'sub', 'file'), 'utf8')).toBe('content\n');
+    const file = lstatSync(join(volume, 'sub', 'file'));
+    expect([file.uid, file.gid, file.mode & 0o7777, file.mtimeMs]).toEqual([1000, 1001, 0o640, 1_000_000_000_000]);
+    expect(lstatSync(join(volume, 'sub')).mode & 0o7777).toBe(0o2750);
+    expect(readlinkSync(join(volume, 'link'))).toBe('sub/file');
+    const root = lstatSync(volume);
+    expect([root.uid, root.gid, root.mode & 0o7777]).toEqual([1000, 1000, 0o700]);
+  });
+});

@@ -1,0 +1,90 @@
+import { UntrustedCertificateError, VimFault, VimRequestError, VimSession, type MoRef } from '@vic/vsphere';
+import { VicMachineError } from '../errors';
+import { certificatePolicy, untrustedCertificateError } from './certificate-trust';
+import { lookupComputeResource, lookupDatacenter, lookupDatastore, lookupNetwork, type Lookup } from './inventory-lookup';
+import type { VsphereTarget } from './vsphere-target';
+
+export interface PrerequisiteFlags {
+  readonly thumbprint?: string;
+  readonly force?: boolean;
+  readonly computeResource?: string;
+  /** --image-store: "datastore" or "datastore/path". */
+  readonly imageStore?: string;
+  readonly publicNetwork?: string;
+  readonly bridgeNetwork?: string;
+}
+
+export interface Located {
+  readonly ref: MoRef;
+  readonly path: string;
+}
+
+/** Everything a vSphere VCH needs, found and checked. */
+export interface VsphereEnvironment {
+  readonly session: VimSession;
+  readonly apiType: string;
+  readonly datacenter: Located;
+  readonly pool: Located;
+  readonly imageStore: Located & { readonly folder: string };
+  readonly publicNetwork: Located;
+  readonly bridgeNetwork?: Located;
+}
+
+/** The public network when --public-network is not given, as in VIC. */
+export const DEFAULT_PUBLIC_NETWORK = 'VM Network';
+
+/**
+ * Logs in and resolves the datacenter, compute resource, image store and networks. Like VIC's
+ * validator, it reports every problem at once, so one run shows all there is to fix.
+ */
+export async function checkVspherePrerequisites(target: VsphereTarget, flags: PrerequisiteFlags): Promise<VsphereEnvironment> {
+  const session = await login(target, flags);
+  try {
+    const datacenter = await lookupDatacenter(session, target.datacenter);
+    if (!datacenter.ok) throw new VicMachineError(datacenter.issue);
+    const [storeName, ...folder] = (flags.imageStore ?? '').split('/');
+    const lookups = {
+      pool: await lookupComputeResource(session, datacenter.path, flags.computeResource),
+      imageStore: await lookupDatastore(session, datacenter.path, storeName === '' ? undefined : storeName, '--image-store'),
+      publicNetwork: await lookupNetwork(session, datacenter.path, flags.publicNetwork ?? DEFAULT_PUBLIC_NETWORK, '--public-network'),
+      ...(flags.bridgeNetwork === undefined ? {} : { bridgeNetwork: await lookupNetwork(session, datacenter.path, flags.bridgeNetwork, '--bridge-network') }),
+    };
+    const issues = Object.values(lookups).flatMap((lookup: Lookup) => (lookup.ok ? [] : [lookup.issue]));
+    if (issues.length > 0) throw new VicMachineError(issues.join('\n'));
+    const located = (lookup: Lookup): Located => (lookup.ok ? { ref: lookup.ref, path: lookup.path } : unreachable());
+    return {
+      session,
+      apiType: session.serviceContent.about.apiType,
+      datacenter: located(datacenter),
+      pool: located(lookups.pool),
+      imageStore: { ...located(lookups.imageStore), folder: folder.join('/') },
+      publicNetwork: located(lookups.publicNetwork),
+      ...(lookups.bridgeNetwork === undefined ? {} : { bridgeNetwork: located(lookups.bridgeNetwork) }),
+    };
+  } catch (error) {
+    await session.logout();
+    throw error;
+  }
+}
+
+async function login(target: VsphereTarget, flags: PrerequisiteFlags): Promise<VimSession> {
+  try {
+    return await VimSession.login({
+      url: target.sdkUrl,
+      username: target.username,
+      password: target.password,
+      certificate: certificatePolicy(flags),
+    });
+  } catch (error) {
+    if (error instanceof UntrustedCertificateError) throw untrustedCertificateError(error);
+    if (error instanceof VimFault && error.faultName === 'InvalidLogin') {
+      throw new VicMachineError(`Failed to log in to ${target.host} as ${target.username}: ${error.message}`);
+    }
+    if (error instanceof VimRequestError) throw new VicMachineError(`Cannot connect to ${target.host}: ${(error.cause as Error)?.message ?? error.message}`);
+    throw error;
+  }
+}
+
+function unreachable(): never {
+  throw new Error('a failed lookup was not reported as an issue');
+}

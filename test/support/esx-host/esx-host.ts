@@ -1,0 +1,132 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDatastorePath, powerOffVm, VimFault, type VimSession } from '../../../packages/vsphere/src/index';
+import type { Vcsim, VcsimDevice, VcsimInventory, VcsimVm } from '../vcsim';
+import { bootIsoVm, type IsoVm, type SerialPort } from './iso-vm';
+
+/*
+ * The test harness that plays an ESX host's execution role for vcsim, which records VMs but runs
+ * nothing. vcsim is the vSphere API: inventory, devices, power state, datastores (real local
+ * directories). This harness is the hypervisor: it watches vcsim's inventory and, for every
+ * powered-on VM, boots a QEMU VM from that VM's files (the CD-ROM's ISO and the disks' VMDKs in
+ * the datastore directories), with its guestinfo, its disks on a PVSCSI controller at their units
+ * and its network serial port dialing the URI in its backing. A VM powered off in vcsim is
+ * stopped; a guest that shuts itself down is powered off in vcsim, as ESX reports it.
+ */
+
+const POLL_MS = 250;
+
+export class EsxHostStandIn {
+  private readonly running = new Map<string, IsoVm>();
+  private readonly timer: NodeJS.Timeout;
+  private polling = false;
+  private readonly failures: Error[] = [];
+
+  private constructor(
+    private readonly vcsim: Vcsim,
+    private readonly session: VimSession,
+    private readonly workRoot: string,
+  ) {
+    this.timer = setInterval(() => void this.poll(), POLL_MS);
+  }
+
+  /** `session`: the harness's own login, for reporting guest shutdowns. */
+  static start(vcsim: Vcsim, session: VimSession, workRoot: string): EsxHostStandIn {
+    mkdirSync(workRoot, { recursive: true });
+    return new EsxHostStandIn(vcsim, session, workRoot);
+  }
+
+  /** What went wrong running a VM, for a test to show. */
+  get errors(): readonly Error[] {
+    return this.failures;
+  }
+
+  /** The QEMU stand-in of a powered-on VM, by name, for tests that look at its console. */
+  vm(name: string): IsoVm | undefined {
+    return this.running.get(name);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all([...this.running.values()].map((vm) => vm.kill()));
+    this.running.clear();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const inventory = await this.vcsim.inventory();
+      for (const vm of inventory.vms) {
+        const key = vm.ref.value;
+        const runningVm = this.running.get(key);
+        if (vm.powerState === 'poweredOn' && !runningVm) this.launch(vm, inventory);
+        if (vm.powerState !== 'poweredOn' && runningVm) {
+          this.running.delete(key);
+          await runningVm.kill();
+        }
+      }
+    } catch (error) {
+      this.failures.push(error as Error);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private launch(vm: VcsimVm, inventory: VcsimInventory): void {
+    const devices = vm.devices ?? [];
+    const onDatastore = (fileName: string) => {
+      const { datastore, path } = parseDatastorePath(fileName);
+      const store = inventory.datastores.find((candidate) => candidate.name === datastore);
+      if (!store) throw new Error(`VM ${vm.name}: no datastore ${datastore} for ${fileName}`);
+      return join(store.url, path);
+    };
+    const iso = devices.find((device) => device.backingType === 'VirtualCdromIsoBackingInfo');
+    if (!iso) {
+      this.failures.push(new Error(`VM ${vm.name} has no ISO CD-ROM: not a container VM this host can run`));
+      return;
+    }
+    const serialPorts = devices
+      .filter((device) => device.type === 'VirtualSerialPort')
+      .sort((a, b) => a.key - b.key)
+      .map((device): SerialPort => {
+        if (device.backingType === 'VirtualSerialPortFileBackingInfo') return { kind: 'file', path: onDatastore(String(device.backing?.FileName)) };
+        const uri = new URL(String(device.backing?.ServiceURI));
+        return { kind: 'tcp', host: uri.hostname, port: Number(uri.port) };
+      });
+    const workDir = join(this.workRoot, vm.ref.value);
+    rmSync(workDir, { recursive: true, force: true });
+    mkdirSync(workDir, { recursive: true });
+    const isoVm = bootIsoVm({
+      name: vm.name,
+      iso: onDatastore(String(iso.backing?.FileName)),
+      workDir,
+      guestInfo: Object.fromEntries(Object.entries(vm.extraConfig ?? {}).filter(([key]) => key.startsWith('guestinfo.'))),
+      serialPorts,
+      disks: devices.filter((device) => device.type === 'VirtualDisk').map((device) => diskOf(device, onDatastore)),
+      memoryMiB: typeof vm.memoryMB === 'number' ? vm.memoryMB : 512,
+    });
+    this.running.set(vm.ref.value, isoVm);
+    void isoVm.process.exited.then(() => this.guestStopped(vm, isoVm));
+  }
+
+  /** A guest that powered itself off is powered off in vSphere too. */
+  private async guestStopped(vm: VcsimVm, isoVm: IsoVm): Promise<void> {
+    if (this.running.get(vm.ref.value) !== isoVm) return; // stopped by the harness after a power-off
+    this.running.delete(vm.ref.value);
+    await powerOffVm(this.session, vm.ref).catch((error: unknown) => {
+      if (!(error instanceof VimFault && error.faultName === 'InvalidPowerState')) this.failures.push(error as Error);
+    });
+  }
+}
+
+/** A flat VMDK's extent holds the disk's raw bytes: QEMU runs it as raw, as ESX reads it. */
+function diskOf(device: VcsimDevice, onDatastore: (fileName: string) => string): { path: string; unit: number; format: 'raw'; readOnly: boolean } {
+  return {
+    path: onDatastore(String(device.backing?.FileName).replace(/\.vmdk$/, '-flat.vmdk')),
+    unit: Number(device.unitNumber),
+    format: 'raw',
+    // An image layer is attached non-persistent: the guest may not change it.
+    readOnly: device.backing?.DiskMode === 'independent_nonpersistent',
+  };
+}
