@@ -169,3 +169,29 @@ describe('networks', () => {
     expect((await ok('network', 'ls', '--format', '{{.Name}}')).trim().split('\n').sort()).toEqual(['bridge', 'none']);
   });
 });
+
+describe('networks across an endpoint restart (live restore)', () => {
+  let live: BusyboxVch;
+
+  beforeAll(async () => {
+    live = await startBusyboxVch('endpoint-networks-live', { liveRestore: true });
+  }, 1_200_000);
+
+  afterAll(async () => {
+    await live?.close();
+  });
+
+  it('keeps a running container its address and published port, and gives neither to another container', async () => {
+    const hostPort = await freePort();
+    await live.ok('network', 'create', '--subnet', '10.88.0.0/24', 'livenet');
+    await live.ok('run', '-d', '--name', 'kept', '--network', 'livenet', '-p', `${hostPort}:80`, 'busybox', 'sh', '-c', 'mkdir -p /www && echo kept > /www/index.html && exec httpd -f -p 80 -h /www');
+    expect(await fetchWhenUp(`http://127.0.0.1:${hostPort}/`)).toBe('kept\n');
+    await live.restart();
+    expect((await live.ok('port', 'kept', '80')).trim()).toBe(`0.0.0.0:${hostPort}`);
+    expect(await fetchWhenUp(`http://127.0.0.1:${hostPort}/`)).toBe('kept\n');
+    const conflict = await live.docker('run', '-d', '--name', 'thief', '-p', `${hostPort}:80`, 'busybox', 'true');
+    expect(conflict.stderr).toContain(`Bind for 0.0.0.0:${hostPort} failed: port is already allocated`);
+    const out = await live.ok('run', '--rm', '--network', 'livenet', 'busybox', 'sh', '-c', 'ip -4 addr show eth0 | grep -o "inet [0-9.]*"; wget -qO- http://kept/');
+    expect(out).toBe('inet 10.88.0.3\nkept\n');
+  }, 300_000);
+});
