@@ -2,6 +2,7 @@
  * The endpoint process of one VCH, as vic-machine starts it:
  *
  *   endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...] [--volume-store LABEL=DIR ...]
+ *            [--bridge-network-range CIDR]
  *
  * With --tls-dir it serves TLS from DIR/server-cert.pem and DIR/server-key.pem and requires client
  * certificates signed by DIR/ca.pem. Once listening it prints one line, LISTENING_PREFIX followed by
@@ -25,7 +26,7 @@ const CLOSE_TIMEOUT_MS = 10_000;
 
 function usageError(message: string): never {
   console.error(`endpoint: ${message}`);
-  console.error('usage: endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...] [--volume-store LABEL=DIR ...]');
+  console.error('usage: endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...] [--volume-store LABEL=DIR ...] [--bridge-network-range CIDR]');
   process.exit(2);
 }
 
@@ -86,6 +87,7 @@ const { values } = parseArgs({
     'tls-dir': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
     'volume-store': { type: 'string', multiple: true },
+    'bridge-network-range': { type: 'string' },
   },
   strict: true,
 });
@@ -104,6 +106,7 @@ const endpoint = await startVchEndpoint({
   insecureRegistries: values['insecure-registry'] ?? [],
   volumeStores: parseVolumeStores(values['volume-store'] ?? []),
   liveRestore: true,
+  ...(values['bridge-network-range'] ? { bridgeNetworkRange: values['bridge-network-range'] } : {}),
 }).catch((error: Error) => {
   console.error(`endpoint: VCH ${name} cannot serve on ${host}:${port}: ${error.message}`);
   process.exit(1);

@@ -7,6 +7,9 @@ import { ContainerStore } from './containers/container-store';
 import { EventLog } from './events/event-log';
 import { ExecRuntime } from './exec/exec-runtime';
 import { ExecStore } from './exec/exec-store';
+import { ContainerNetworking } from './networks/container-networking';
+import { NetworkConnections } from './networks/network-connections';
+import { NetworkStore } from './networks/network-store';
 import type { PortLayer } from './portlayer/port-layer';
 import { QemuPortLayer } from './portlayer/qemu/qemu-port-layer';
 import { VspherePortLayer } from './portlayer/vsphere/vsphere-port-layer';
@@ -29,6 +32,8 @@ export interface VchEndpointOptions {
   tls?: ServerTls;
   /** Registries reached over HTTP or unverified TLS (host[:port] or CIDR). */
   insecureRegistries?: string[];
+  /** Where bridge network subnets come from, as /16s (default 172.16.0.0/12, the first for `bridge`). */
+  bridgeNetworkRange?: string;
   /** Volume store label -> directory for its volume disks; "default" is under `stateDir` unless given. */
   volumeStores?: Record<string, string>;
   /**
@@ -61,6 +66,8 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
   const volumes = await VolumeStore.open(join(options.stateDir, 'volumes'), events, (name) => volumeUsers(containers.all(), name), options.volumeStores, (name) =>
     portLayer.removeVolume(name),
   );
+  const networks = await NetworkStore.open(join(options.stateDir, 'networks'), options.bridgeNetworkRange);
+  const networking = new ContainerNetworking(networks, () => containers.all());
   const execStore = await ExecStore.open(join(options.stateDir, 'execs'));
   const runtime = await ContainerRuntime.open({
     store: containers,
@@ -69,8 +76,10 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
     events,
     logDir: join(options.stateDir, 'logs'),
     volumes: new ContainerVolumes(volumes, events),
+    networking,
     adoptExecSession: (status) => execStore.sessionStreams(status.id),
   });
+  const connections = new NetworkConnections(runtime, containers, networking, events);
   const execs = new ExecRuntime(runtime, execStore, events);
   await execs.adoptRunning();
   const server = buildApiServer(
@@ -83,6 +92,9 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
       execs,
       events,
       volumes,
+      networks,
+      networking,
+      connections,
       facts: { id: options.name, name: options.name, stateDir: options.stateDir, backend: portLayer.backend, insecureRegistries, startedAt: new Date() },
     },
     options.tls,

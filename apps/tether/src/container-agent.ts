@@ -5,6 +5,9 @@ import { ContainerCgroup } from './container/container-cgroup';
 import { enterContainerRoot } from './container/mount-rootfs';
 import { RequestError, type RequestHandler, type TetherLink } from './link/tether-link';
 import { log } from './log';
+import { configureHotplugged } from './network/configure-interfaces';
+import { EmbeddedDns } from './network/embedded-dns';
+import { rewriteHosts } from './network/rewrite-hosts';
 import { powerOff } from './power';
 import type { Reaper } from './reaper';
 import { listProcesses } from './processes/list-processes';
@@ -17,6 +20,7 @@ export const MAIN_SESSION = 'main';
 /** Serves the host's requests: configures the container once, then runs its sessions. */
 export class ContainerAgent implements RequestHandler {
   private config: ContainerConfig | null = null;
+  private dns: EmbeddedDns | null = null;
   /** Made with the container's root; every session's process is born in it. */
   private cgroup: ContainerCgroup | null = null;
   private readonly table: SessionTable;
@@ -49,6 +53,7 @@ export class ContainerAgent implements RequestHandler {
       case 'configure':
         if (this.config) throw new RequestError({ code: 'EEXIST', message: 'container is already configured' });
         await enterContainerRoot(request.config);
+        if (request.config.embeddedDns) this.dns = await EmbeddedDns.start(request.config.embeddedDns.upstream, request.config.extraHosts ?? []);
         this.cgroup = ContainerCgroup.create();
         this.config = request.config;
         return null;
@@ -82,6 +87,14 @@ export class ContainerAgent implements RequestHandler {
         return this.transfers.abort(request.channel);
       case 'ping':
         return { time: Date.now() };
+      case 'configureInterface':
+        this.requireConfig();
+        await configureHotplugged(request.config);
+        return null;
+      case 'setHosts':
+        this.config = rewriteHosts(this.requireConfig(), request.extraHosts);
+        this.dns?.setHosts(request.extraHosts);
+        return null;
       case 'powerOff':
         this.powerOffSoon('the host asked');
         return null;

@@ -70,6 +70,24 @@ export interface ContainerConfig {
   rootfs: RootFilesystem;
   /** Volumes and bind mounts, in the order they are mounted (a parent before what is mounted inside it). */
   mounts?: MountSpec[];
+  /** The VM's network interfaces, configured before the container's processes start; none when absent. */
+  networks?: InterfaceConfig[];
+  /**
+   * Docker's embedded DNS on user-defined networks: the tether answers at 127.0.0.11 for the names
+   * in `extraHosts` and forwards every other query to `upstream`; resolv.conf names only it.
+   */
+  embeddedDns?: { upstream: string[] };
+}
+
+/** One network interface, found in the guest by its MAC address. */
+export interface InterfaceConfig {
+  /** "52:54:00:..." as the host gave it to the virtual NIC. */
+  mac: string;
+  /** CIDR addresses, e.g. "172.16.0.2/16". */
+  addresses: string[];
+  /** The default route goes through this address; at most one interface has one. */
+  gateway?: string;
+  mtu?: number;
 }
 
 // ---- sessions ----------------------------------------------------------------------------
@@ -210,7 +228,11 @@ export type Request =
   | { op: 'pause' }
   | { op: 'unpause' }
   | { op: 'ping' }
-  | { op: 'powerOff' };
+  | { op: 'powerOff' }
+  /** Rewrites /etc/hosts with these extra lines: containers joined or left a network this one is on. */
+  | { op: 'setHosts'; extraHosts: string[] }
+  /** Brings up a NIC the host hot-plugged (`docker network connect` on a running container). */
+  | { op: 'configureInterface'; config: InterfaceConfig };
 
 export type RequestOp = Request['op'];
 
@@ -233,6 +255,8 @@ export interface ReplyValues {
   unpause: null;
   ping: { time: number };
   powerOff: null;
+  setHosts: null;
+  configureInterface: null;
 }
 
 export interface RemoteError {

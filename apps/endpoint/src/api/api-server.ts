@@ -6,11 +6,12 @@ import { registerContainerRoutes, type ContainerRouteDeps } from './routes/conta
 import { registerEventRoutes, type EventRouteDeps } from './routes/event-routes';
 import { registerExecRoutes, type ExecRouteDeps } from './routes/exec-routes';
 import { registerImageRoutes, type ImageRouteDeps } from './routes/image-routes';
+import { registerNetworkRoutes, type NetworkRouteDeps } from './routes/network-routes';
 import { registerSystemRoutes, type VchFacts } from './routes/system-routes';
 import { routeUpgradeRequests } from './upgrade-requests';
 import { registerVolumeRoutes, type VolumeRouteDeps } from './routes/volume-routes';
 
-export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps, VolumeRouteDeps {
+export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecRouteDeps, EventRouteDeps, VolumeRouteDeps, NetworkRouteDeps {
   facts: VchFacts;
 }
 
@@ -70,6 +71,7 @@ export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyIns
   registerContainerRoutes(app, deps);
   registerExecRoutes(app, deps);
   registerEventRoutes(app, deps);
+  registerNetworkRoutes(app, deps);
   registerVolumeRoutes(app, deps);
   return app;
 }

@@ -6,6 +6,7 @@ import { valueOrApiError } from './docker-error';
 const statusByCode: Record<ContainerErrorCode, number> = {
   NO_SUCH_CONTAINER: 404,
   NO_SUCH_IMAGE: 404,
+  NO_SUCH_NETWORK: 404,
   NO_SUCH_VOLUME: 404,
   NAME_IN_USE: 409,
   CONFLICT: 409,

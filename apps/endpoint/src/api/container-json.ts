@@ -1,4 +1,5 @@
 import type { ContainerRecord } from '../containers/container-record';
+import { networkSettingsJson, portSummaries } from '../networks/network-settings-json';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -43,12 +44,12 @@ export function containerSummary(record: ContainerRecord) {
     ImageID: record.imageId,
     Command: commandLine(record),
     Created: Math.floor(Date.parse(record.created) / 1000),
-    Ports: [],
+    Ports: portSummaries(record),
     Labels: record.labels,
     State: record.state.status,
     Status: humanStatus(record),
     HostConfig: { NetworkMode: record.config.HostConfig?.NetworkMode ?? 'default' },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: networkSettingsJson(record).Networks },
     Mounts: [],
   };
 }
@@ -99,7 +100,12 @@ export function containerInspect(record: ContainerRecord, logPath: string, mount
       NanoCpus: host.NanoCpus ?? 0,
       ConsoleSize: host.ConsoleSize ?? [0, 0],
       LogConfig: { Type: 'json-file', Config: {} },
-      PortBindings: {},
+      PortBindings: host.PortBindings ?? {},
+      PublishAllPorts: host.PublishAllPorts ?? false,
+      Dns: host.Dns ?? [],
+      DnsSearch: host.DnsSearch ?? [],
+      ExtraHosts: host.ExtraHosts ?? null,
+      Links: host.Links ?? null,
       Privileged: false,
     },
     GraphDriver: { Name: 'vic', Data: null },
@@ -118,12 +124,13 @@ export function containerInspect(record: ContainerRecord, logPath: string, mount
       Cmd: config.Cmd ?? null,
       Image: record.imageName,
       Volumes: config.Volumes ?? null,
+      ...(config.ExposedPorts ? { ExposedPorts: config.ExposedPorts } : {}),
       WorkingDir: config.WorkingDir ?? '',
       Entrypoint: config.Entrypoint ?? null,
       Labels: record.labels,
       ...(config.StopSignal ? { StopSignal: config.StopSignal } : {}),
       ...(config.StopTimeout !== undefined ? { StopTimeout: config.StopTimeout } : {}),
     },
-    NetworkSettings: { Bridge: '', SandboxID: '', Ports: {}, IPAddress: '', Gateway: '', MacAddress: '', Networks: {} },
+    NetworkSettings: networkSettingsJson(record),
   };
 }

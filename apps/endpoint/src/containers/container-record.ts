@@ -1,3 +1,4 @@
+import type { ContainerNetworkState } from '../networks/network-record';
 import type { ApiMount } from '../volumes/mount-request';
 import type { MountPoint } from '../volumes/volume-record';
 
@@ -18,6 +19,22 @@ export interface ContainerHostConfig {
   /** `--volumes-from container[:ro|rw]`. */
   VolumesFrom?: string[] | null;
   NetworkMode?: string;
+  /** "80/tcp" -> host bindings; an empty HostPort picks a free port. */
+  PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
+  PublishAllPorts?: boolean;
+  Dns?: string[] | null;
+  DnsSearch?: string[] | null;
+  /** "name:ip" lines for /etc/hosts. */
+  ExtraHosts?: string[] | null;
+  /** "container[:alias]". */
+  Links?: string[] | null;
+}
+
+/** One network's settings in a create request (`NetworkingConfig.EndpointsConfig`). */
+export interface EndpointSettings {
+  IPAMConfig?: { IPv4Address?: string } | null;
+  Aliases?: string[] | null;
+  Links?: string[] | null;
 }
 
 /** What `docker create` asked for, in the Engine API's `ContainerConfig` shape (the part vic honours). */
@@ -41,6 +58,8 @@ export interface ContainerCreateConfig {
   /** Paths that get an anonymous volume (`-v /path`). */
   Volumes?: Record<string, object> | null;
   HostConfig?: ContainerHostConfig;
+  ExposedPorts?: Record<string, object> | null;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointSettings> | null } | null;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'exited';
@@ -53,6 +72,8 @@ export interface ContainerState {
   error?: string;
   /** The main process's pid inside the VM while it runs. */
   pid?: number;
+  /** Its addresses and published ports while it runs. */
+  network?: ContainerNetworkState;
 }
 
 /** One container as the VCH keeps it on disk (`containers/<id>.json`). */

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fail, ok, type ImageRecord, type ImageStore, type Result } from '@vic/imagec';
 import type { EventLog } from '../events/event-log';
 import { ContainerLogWriter } from '../logs/container-log';
+import type { ContainerNetworking } from '../networks/container-networking';
+import type { ContainerNetworkState } from '../networks/network-record';
 import type { ContainerVmHandle, LayerDisk, PortLayer, SessionAdopter } from '../portlayer/port-layer';
 import type { Attachment } from './attachment';
 import type { ContainerCreateConfig, ContainerRecord, ContainerState } from './container-record';
@@ -16,7 +18,7 @@ import { ttySize } from './tty-size';
 import { vmSizeOf } from './vm-size';
 import type { ContainerVolumes } from '../volumes/container-volumes';
 
-export type ContainerErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NO_SUCH_VOLUME' | 'NAME_IN_USE' | 'INVALID_CONFIG' | 'CONFLICT' | 'NOT_MODIFIED' | 'START_FAILED';
+export type ContainerErrorCode = 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NO_SUCH_VOLUME' | 'NO_SUCH_NETWORK' | 'NAME_IN_USE' | 'INVALID_CONFIG' | 'CONFLICT' | 'NOT_MODIFIED' | 'START_FAILED';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -27,6 +29,7 @@ export interface RuntimeOptions {
   events: EventLog;
   /** Where container logs are kept (`<id>.log`). */
   logDir: string;
+  networking: ContainerNetworking;
   /** Volumes and bind mounts. */
   volumes: ContainerVolumes;
   /** How to carry a process other than the main one (an exec) in a VM taken over after a restart. */
@@ -89,8 +92,11 @@ export class ContainerRuntime {
     for (const record of options.store.all()) {
       if (record.state.status !== 'running' && record.state.status !== 'paused') continue;
       const adopted = await runtime.adopt(record);
-      if (adopted.ok) continue;
-      await runtime.update(record.id, { ...record.state, status: 'exited', exitCode: 255, pid: undefined, finishedAt: new Date().toISOString(), error: adopted.error.message });
+      if (adopted.ok) {
+        options.networking.restore(record);
+        continue;
+      }
+      await runtime.update(record.id, { ...record.state, status: 'exited', exitCode: 255, pid: undefined, network: undefined, finishedAt: new Date().toISOString(), error: adopted.error.message });
     }
     return runtime;
   }
@@ -164,6 +170,9 @@ export class ContainerRuntime {
     const argv = [...entrypoint, ...cmd];
     if (argv.length === 0) return fail('INVALID_CONFIG', 'no command specified');
     if (config.StopSignal && !normalizeSignal(config.StopSignal)) return fail('INVALID_CONFIG', `Invalid signal: ${config.StopSignal}`);
+    // Networks first: a refused network must not leave anonymous volumes behind.
+    const networks = this.options.networking.check(config);
+    if (!networks.ok) return fail(networks.error.code === 'NO_SUCH_NETWORK' ? 'NO_SUCH_NETWORK' : 'INVALID_CONFIG', networks.error.message);
     const mounts = await this.options.volumes.provide(config, defaults.Volumes, (reference) => store.find(reference));
     if (!mounts.ok) return fail(mounts.error.code === 'NO_SUCH_VOLUME' ? 'NO_SUCH_VOLUME' : 'INVALID_CONFIG', mounts.error.message);
     const record: ContainerRecord = {
@@ -261,13 +270,18 @@ export class ContainerRuntime {
     if (shared) return this.startFailed(record, new Error(shared));
     const mounts = this.options.volumes.vmMounts(record);
     if (!mounts.ok) return this.startFailed(record, new Error(mounts.error.message));
+    const network = await this.options.networking.attach(record, image.config.config?.ExposedPorts);
+    if (!network.ok) return this.startFailed(record, new Error(network.error.message));
+    const { segments, outbound, interfaces, extraHosts, dns, embeddedDns } = network.value;
     let running: RunningContainer | undefined;
     const log = new ContainerLogWriter(this.logPath(record.id));
     try {
       const vm = await this.options.portLayer.powerOn({
         containerId: record.id,
         layers: this.layerDisks(image),
-        config: { hostname: record.config.Hostname || record.id.slice(0, 12) },
+        config: { hostname: record.config.Hostname || record.id.slice(0, 12), networks: interfaces, extraHosts, dns, ...(embeddedDns ? { embeddedDns } : {}) },
+        segments,
+        ...(outbound ? { outbound } : {}),
         ...(memoryMiB ? { memoryMiB } : {}),
         ...(cpus ? { cpus } : {}),
         ...(mounts.value.length > 0 ? { mounts: mounts.value } : {}),
@@ -288,7 +302,7 @@ export class ContainerRuntime {
         this.earlyAttachments.delete(record.id);
         await main.attach();
         this.running.set(record.id, running);
-        await this.update(record.id, { status: 'running', exitCode: 0, startedAt: new Date().toISOString(), ...(main.status.pid ? { pid: main.status.pid } : {}) });
+        await this.update(record.id, { status: 'running', exitCode: 0, startedAt: new Date().toISOString(), ...(main.status.pid ? { pid: main.status.pid } : {}), network: network.value.state });
       } catch (error) {
         // Clients already handed to the process (it failed to start) are ended with the others.
         this.earlyAttachments.set(record.id, [...(this.earlyAttachments.get(record.id) ?? []), ...(running?.detachAll() ?? [])]);
@@ -297,10 +311,12 @@ export class ContainerRuntime {
       }
     } catch (error) {
       log.close();
+      this.options.networking.release(record.id);
       return this.startFailed(record, error as Error);
     }
     this.options.volumes.announce(record, 'mount');
     this.emit(record, 'start');
+    await this.refreshPeerHosts(record.id, network.value.state);
     this.exitRecorded.set(record.id, this.recordExit(record.id, running!));
     return ok(undefined);
   }
@@ -487,6 +503,8 @@ export class ContainerRuntime {
     await Promise.race([running.vm.poweredOff, timeout(POWER_OFF_TIMEOUT_MS)]);
     await running.vm.powerOff();
     if (record) this.options.volumes.announce(record, 'unmount');
+    this.options.networking.release(id);
+    if (record?.state.network) await this.refreshPeerHosts(id, record.state.network);
     this.running.delete(id);
     this.exitRecorded.delete(id);
     if (record) this.emit(record, 'die', { exitCode: String(code) });
@@ -507,6 +525,17 @@ export class ContainerRuntime {
     this.notify(record.id, ['next-exit'], START_FAILED_EXIT_CODE);
     if (record.config.HostConfig?.AutoRemove) await this.remove(record.id, false, true);
     return fail('START_FAILED', message);
+  }
+
+  /** The containers sharing a user-defined network with `id` learn its name, or forget it, in their /etc/hosts. */
+  async refreshPeerHosts(id: string, network: ContainerNetworkState): Promise<void> {
+    for (const peer of this.options.networking.peersOf(id, network)) {
+      const running = this.running.get(peer.id);
+      if (!running || !peer.state.network) continue;
+      const extraHosts = this.options.networking.hostsFor(peer, peer.state.network);
+      // A peer whose VM is going away needs no new names.
+      await running.vm.client.request({ op: 'setHosts', extraHosts }).catch(() => undefined);
+    }
   }
 
   /** Lets go of clients waiting for a start that will not come. */

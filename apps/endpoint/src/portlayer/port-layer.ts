@@ -18,10 +18,34 @@ export interface ContainerVmRequest {
   /** Image layers, lowest first. */
   layers: LayerDisk[];
   config: Omit<ContainerConfig, 'rootfs'>;
+  /** One NIC per Docker network, on that network's L2 segment; `config.networks` configures them. */
+  segments?: SegmentNic[];
+  /**
+   * The NIC to the outside world (NAT to the host's networks, host ports forwarded in); the
+   * backend adds its interface to `config.networks` (with the default route) and, when the
+   * config names no DNS server, the backend's resolver. None: the VM reaches only its segments.
+   */
+  outbound?: { forwards: PortForward[] };
   memoryMiB?: number;
   cpus?: number;
   /** Volumes and bind mounts, parents before children. */
   mounts?: VmMount[];
+}
+
+/** A NIC on an L2 segment: the segment's multicast group on the host's loopback. */
+export interface SegmentNic {
+  mac: string;
+  group: string;
+  port: number;
+}
+
+/** A host port the backend listens on and forwards to the container VM. */
+export interface PortForward {
+  protocol: 'tcp' | 'udp';
+  /** The host address to listen on; 0.0.0.0 for all. */
+  hostIp: string;
+  hostPort: number;
+  guestPort: number;
 }
 
 /** A powered-on container VM whose tether has mounted the container's root. */
@@ -34,6 +58,10 @@ export interface ContainerVmHandle {
   poweredOff: Promise<void>;
   /** Powers the VM off now (forcibly if it will not go) and drops the channel. */
   powerOff(): Promise<void>;
+  /** Hot-plugs a NIC on a segment (a network connect while the container runs). */
+  plugSegment(nic: SegmentNic): Promise<void>;
+  /** Unplugs the NIC with this MAC (a network disconnect while the container runs). */
+  unplugSegment(mac: string): Promise<void>;
 }
 
 /** How a restarted endpoint carries the sessions a VM it takes over already runs. */

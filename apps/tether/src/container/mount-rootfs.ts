@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { ContainerConfig, DiskRef } from '@vic/protocol';
+import { configureInterfaces, keepBusyboxAcrossChroot } from '../network/configure-interfaces';
 import { native } from '../sys/native';
 import { findDiskBySerial } from './find-disk';
 import { renderHosts, renderResolvConf } from './host-files';
@@ -69,9 +70,11 @@ function writeIdentityFiles(config: ContainerConfig): void {
 /** Mounts the container's root, then makes it the tether's own root: sessions start inside it. */
 export async function enterContainerRoot(config: ContainerConfig): Promise<void> {
   await mountOverlay(config);
+  configureInterfaces(config.networks ?? []);
   await mountVolumes(CONTAINER_ROOT, config.mounts ?? []);
   mountContainerSpecials();
   writeIdentityFiles(config);
   mkdirSync(`${CONTAINER_ROOT}/tmp`, { recursive: true, mode: 0o1777 });
+  keepBusyboxAcrossChroot();
   native.chroot(CONTAINER_ROOT);
 }

@@ -8,7 +8,7 @@ import type { LayerDisk, VmMount } from '../port-layer';
 import { extractBootMedia } from './boot-media';
 import { QemuVm } from './qemu-vm';
 import { removeDaemonLeftovers, VirtiofsDaemon } from './virtiofs-daemon';
-import type { DiskSpec, SharedDirSpec } from './vm-spec';
+import type { DiskSpec, NicSpec, SharedDirSpec } from './vm-spec';
 import { readLiveVmIdentity, writeVmIdentity } from './vm-identity';
 
 export interface ContainerVmSpec {
@@ -20,6 +20,7 @@ export interface ContainerVmSpec {
   /** The container's own disk for its writes; memory when absent. */
   writable?: LayerDisk;
   config: Omit<ContainerConfig, 'rootfs'>;
+  nics?: NicSpec[];
   memoryMiB?: number;
   cpus?: number;
   workDir?: string;
@@ -155,6 +156,7 @@ export async function startContainerVm(spec: ContainerVmSpec): Promise<Container
       cpus: spec.cpus,
       disks: [...disks, ...mounts.disks],
       sharedDirs: mounts.shares.map((share) => share.dir),
+      ...(spec.nics ? { nics: spec.nics } : {}),
       workDir: spec.workDir,
       ...(spec.outlive ? { outlive: true } : {}),
     });

@@ -1,4 +1,4 @@
-import type { Accel, DiskSpec, SharedDirSpec } from './vm-spec';
+import type { Accel, DiskSpec, NicSpec, SharedDirSpec } from './vm-spec';
 import { kernelCmdline } from './kernel-cmdline';
 
 /** Where one VM's host-side endpoints live. */
@@ -18,6 +18,7 @@ export interface QemuArgsInput {
   memoryMiB: number;
   cpus: number;
   disks: DiskSpec[];
+  nics?: NicSpec[];
   sharedDirs?: SharedDirSpec[];
   accel: Accel;
   paths: VmPaths;
@@ -58,6 +59,26 @@ function diskArgs(disk: DiskSpec, index: number): string[] {
   return ['-drive', drive.join(','), '-device', `virtio-blk-pci,drive=disk${index},serial=${disk.serial}`];
 }
 
+/** QEMU's user-mode network: the guest is 10.0.2.15, the host is reached as 10.0.2.2, its DNS relay is 10.0.2.3. */
+export const USER_NETWORK = { subnet: '10.0.2.0/24', guest: '10.0.2.15', prefixLength: 24, host: '10.0.2.2', dns: '10.0.2.3' } as const;
+
+function nicArgs(nic: NicSpec, index: number): string[] {
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(nic.mac)) throw new Error(`NIC ${index}: MAC address ${JSON.stringify(nic.mac)} is malformed`);
+  const { netdev: id, device } = nicIds(nic.mac);
+  const netdev =
+    nic.kind === 'multicast'
+      ? // localaddr keeps the group's traffic on loopback: it never leaves the host.
+        `socket,id=${id},mcast=${nic.group}:${nic.port},localaddr=127.0.0.1`
+      : [`user,id=${id},net=${USER_NETWORK.subnet}`, ...nic.forwards.map((f) => `hostfwd=${f.protocol}:${f.hostIp}:${f.hostPort}-${USER_NETWORK.guest}:${f.guestPort}`)].join(',');
+  return ['-netdev', netdev, '-device', `virtio-net-pci,id=${device},netdev=${id},mac=${nic.mac}`];
+}
+
+/** QEMU ids of a NIC's netdev and device, named by its MAC so a hot-unplug finds NICs made at boot too. */
+export function nicIds(mac: string): { netdev: string; device: string } {
+  const hex = mac.replaceAll(':', '').toLowerCase();
+  return { netdev: `nd${hex}`, device: `nic${hex}` };
+}
+
 /**
  * virtiofsd reads the guest's memory directly, so with a shared directory the guest's RAM is a
  * shared memfd (one NUMA node backed by it) instead of QEMU's private memory.
@@ -96,5 +117,6 @@ export function qemuArgs(input: QemuArgsInput): string[] {
     '-mon', 'chardev=qmp,mode=control',
     ...input.disks.flatMap(diskArgs),
     ...sharedDirArgs(input.sharedDirs ?? [], input.memoryMiB),
+    ...(input.nics ?? []).flatMap(nicArgs),
   ];
 }

@@ -5,6 +5,8 @@ import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, Sessi
 import { createWritableDisk, WRITABLE_DISK_FILE } from '../writable-disk';
 import { adoptContainerVm, startContainerVm, type ContainerVm } from './container-vm';
 import { withHostRootfs } from './host-rootfs';
+import { plugSegmentNic, unplugSegmentNic } from './nic-hotplug';
+import { vmNetworking } from './vm-networking';
 
 export interface QemuPortLayerOptions {
   /** The bootstrap ISO container VMs boot. */
@@ -28,12 +30,14 @@ export class QemuPortLayer implements PortLayer {
   async powerOn(request: ContainerVmRequest): Promise<ContainerVmHandle> {
     const dir = this.containerDir(request.containerId);
     const writable = await this.writableDisk(request.containerId);
+    const networking = vmNetworking(request);
     const vm = await startContainerVm({
       containerId: request.containerId,
       iso: this.options.iso,
       layers: request.layers,
       writable: { path: writable, fstype: 'ext4' },
-      config: request.config,
+      config: networking.config,
+      nics: networking.nics,
       workDir: dir,
       ...(request.memoryMiB ? { memoryMiB: request.memoryMiB } : {}),
       ...(request.cpus ? { cpus: request.cpus } : {}),
@@ -69,6 +73,8 @@ export class QemuPortLayer implements PortLayer {
       },
       poweredOff: vm.vm.exited.then(() => undefined),
       powerOff: () => vm.stop(),
+      plugSegment: (nic) => plugSegmentNic(vm.vm, nic),
+      unplugSegment: (mac) => unplugSegmentNic(vm.vm, mac),
     };
   }
 

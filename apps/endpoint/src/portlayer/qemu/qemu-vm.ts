@@ -60,6 +60,7 @@ export class QemuVm implements RegisteredVm {
         memoryMiB: spec.memoryMiB ?? 512,
         cpus: spec.cpus ?? 1,
         disks: spec.disks ?? [],
+        nics: spec.nics ?? [],
         sharedDirs: spec.sharedDirs ?? [],
         accel: spec.accel ?? (await defaultAccel()),
         paths: files.paths,
@@ -199,6 +200,12 @@ export class QemuVm implements RegisteredVm {
       return exit;
     });
     return this.finishing;
+  }
+
+  /** A QMP command this class has no method of its own for (NIC hotplug). */
+  async execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
+    if (!this.qmp) throw new Error(`VM ${this.name}: cannot ${command}, QEMU is not running`);
+    return this.qmp.execute(command, args);
   }
 
   private async control(command: string): Promise<void> {

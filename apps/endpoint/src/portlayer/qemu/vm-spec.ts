@@ -1,3 +1,5 @@
+import type { PortForward } from '../port-layer';
+
 /** What the port layer asks of one QEMU VM. */
 export interface VmSpec {
   /** Shows up in `ps` (qemu -name) and in error messages. */
@@ -11,6 +13,8 @@ export interface VmSpec {
   /** Default 1. */
   cpus?: number;
   disks?: DiskSpec[];
+  /** Virtual NICs, in PCI order. */
+  nics?: NicSpec[];
   /** Host directories served by virtiofsd on these vhost-user sockets; they need the guest's memory shared. */
   sharedDirs?: SharedDirSpec[];
   /**
@@ -37,6 +41,13 @@ export interface DiskSpec {
   format?: 'raw' | 'qcow2';
 }
 
+/**
+ * A virtio-net NIC: on a multicast group on the host's loopback (an L2 segment every VM in the
+ * group shares), or on QEMU's user-mode network (slirp: outbound NAT and host port forwards).
+ */
+export type NicSpec =
+  | { kind: 'multicast'; mac: string; group: string; port: number }
+  | { kind: 'user'; mac: string; forwards: PortForward[] };
 /** A vhost-user-fs device: the guest mounts it with `mount -t virtiofs <tag>`. */
 export interface SharedDirSpec {
   tag: string;

@@ -104,7 +104,11 @@ export class VspherePortLayer implements PortLayer {
         readOnly: volume.readOnly,
         copyImageContent: volume.copyImageContent,
       }));
-      await client.configure({ ...request.config, rootfs: { layers, writable: { serial: diskSlot(layers.length).serial, fstype: 'ext4' } }, ...(mounts.length > 0 ? { mounts } : {}) });
+      // NICs on vSphere come next (issue 6): until then the container runs with loopback only.
+      const config = { ...request.config };
+      delete config.networks;
+      delete config.embeddedDns;
+      await client.configure({ ...config, rootfs: { layers, writable: { serial: diskSlot(layers.length).serial, fstype: 'ext4' } }, ...(mounts.length > 0 ? { mounts } : {}) });
       return this.track(containerId, vm, listener, client);
     } catch (error) {
       await listener.close();
@@ -173,6 +177,8 @@ export class VspherePortLayer implements PortLayer {
       },
       poweredOff: state.poweredOff,
       powerOff: () => this.stop(state),
+      plugSegment: () => Promise.reject(new Error(`network connect on a running container is not supported by vic's vSphere backend yet (container ${containerId})`)),
+      unplugSegment: () => Promise.reject(new Error(`network disconnect on a running container is not supported by vic's vSphere backend yet (container ${containerId})`)),
     };
   }
 
