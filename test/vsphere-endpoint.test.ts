@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage, writeDockerArchive } from '@vic/sample-images';
-import { createResourcePool, requireByInventoryPath, VimSession, type MoRef } from '../packages/vsphere/src/index';
+import { createResourcePool, nicBackingFor, requireByInventoryPath, VimSession, type MoRef } from '../packages/vsphere/src/index';
 import { startVchEndpoint, type VchEndpoint } from '../apps/endpoint/src/vch-endpoint';
 import type { VsphereTarget } from '../apps/endpoint/src/portlayer/vsphere/vsphere-target';
 import { ensureBootstrapIso } from './support/bootstrap-iso';
@@ -59,6 +59,7 @@ beforeAll(async () => {
     datastore: 'LocalDS_0',
     storeFolder: 'vch-e2e',
     channelHost: '127.0.0.1',
+    bridgeNetwork: await nicBackingFor(session, await requireByInventoryPath(session, 'DC0/network/VM Network', 'network')),
   };
   host = EsxHostStandIn.start(vcsim, harnessSession, join(work, 'esx'));
   const { iso } = await ensureBootstrapIso();
@@ -144,5 +145,19 @@ describe('the Docker API on the vSphere backend (vcsim + an ESX stand-in)', () =
     expect(existsSync(volumeDisk)).toBe(false);
     const bind = await docker('run', '--rm', '-v', `${work}:/host`, 'busybox', 'true');
     expect(bind.stderr).toContain('host directories cannot be shared with a container VM on vSphere');
+  });
+
+  it('puts containers on a user network on the bridge portgroup, where they reach each other by name', async () => {
+    await ok('network', 'create', 'app');
+    await ok('run', '-d', '--name', 'web', '--network', 'app', 'busybox', 'sh', '-c', 'mkdir /www && echo hello-from-web > /www/index.html && exec httpd -f -p 80 -h /www');
+    const [web] = await vmsInPool();
+    const nics = (web!.devices ?? []).filter((device) => device.type === 'VirtualVmxnet3');
+    expect(nics.map((nic) => nic.backing?.DeviceName)).toEqual(['VM Network']);
+
+    expect(await ok('run', '--rm', '--network', 'app', 'busybox', 'wget', '-q', '-O', '-', 'http://web/')).toBe('hello-from-web\n');
+    const published = await docker('run', '--rm', '-p', '8080:80', 'busybox', 'true');
+    expect(published.stderr).toContain("published ports (8080:80/tcp) are not supported by vic's vSphere backend yet");
+    await ok('rm', '-f', 'web');
+    await ok('network', 'rm', 'app');
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDatastorePath, powerOffVm, VimFault, type VimSession } from '../../../packages/vsphere/src/index';
@@ -104,6 +105,7 @@ export class EsxHostStandIn {
       guestInfo: Object.fromEntries(Object.entries(vm.extraConfig ?? {}).filter(([key]) => key.startsWith('guestinfo.'))),
       serialPorts,
       disks: devices.filter((device) => device.type === 'VirtualDisk').map((device) => diskOf(device, onDatastore)),
+      nics: devices.filter((device) => device.type === 'VirtualVmxnet3').map(nicOf),
       memoryMiB: typeof vm.memoryMB === 'number' ? vm.memoryMB : 512,
     });
     this.running.set(vm.ref.value, isoVm);
@@ -128,5 +130,20 @@ function diskOf(device: VcsimDevice, onDatastore: (fileName: string) => string):
     format: 'raw',
     // An image layer is attached non-persistent: the guest may not change it.
     readOnly: device.backing?.DiskMode === 'independent_nonpersistent',
+  };
+}
+
+/**
+ * A vmxnet3 NIC on its portgroup. A portgroup is one L2 segment for every VM on it: here a
+ * multicast group on loopback, named after the portgroup, so VMs this harness runs on one
+ * portgroup reach each other, as on a vSwitch.
+ */
+function nicOf(device: VcsimDevice): { mac: string; group: string; port: number } {
+  const portgroup = String(device.backing?.DeviceName ?? device.backing?.Port ?? 'unnamed');
+  const hash = createHash('sha256').update(`vic-esx-portgroup:${portgroup}`).digest();
+  return {
+    mac: String(device.macAddress),
+    group: `239.254.${hash[0]}.${hash[1]}`,
+    port: 20_000 + hash.readUInt16BE(2) % 20_000,
   };
 }

@@ -26,6 +26,8 @@ export interface IsoVmSpec {
   serialPorts: SerialPort[];
   /** Disks on one PVSCSI controller, as vSphere attaches them: the guest finds each by its slot ("scsi0:<unit>"). */
   disks: { path: string; unit: number; format: 'raw' | 'vmdk'; readOnly: boolean }[];
+  /** vmxnet3 NICs, each on an L2 segment: a multicast group on the host's loopback. */
+  nics?: { mac: string; group: string; port: number }[];
   memoryMiB?: number;
 }
 
@@ -59,6 +61,10 @@ export function bootIsoVm(spec: IsoVmSpec): IsoVm {
     '-cdrom', spec.iso, '-boot', 'order=d',
     ...spec.serialPorts.flatMap(serialPortArgs),
     '-fw_cfg', `name=${FW_CFG_GUESTINFO},file=${guestInfoFile}`,
+    ...(spec.nics ?? []).flatMap((nic, i) => [
+      '-netdev', `socket,id=net${i},mcast=${nic.group}:${nic.port},localaddr=127.0.0.1`,
+      '-device', `vmxnet3,netdev=net${i},mac=${nic.mac}`,
+    ]),
     ...(spec.disks.length > 0 ? ['-device', 'pvscsi,id=pvscsi0'] : []),
     ...spec.disks.flatMap((disk, i) => [
       '-drive', `if=none,id=disk${i},file=${disk.path},format=${disk.format},readonly=${disk.readOnly ? 'on' : 'off'}`,

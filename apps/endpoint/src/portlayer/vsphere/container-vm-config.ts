@@ -1,5 +1,5 @@
 import { GUESTINFO_KEYS } from '@vic/protocol';
-import { cdrom, deviceConfigSpec, disk, fileSerialPort, networkSerialPort, pvscsiController, type VmConfig } from '@vic/vsphere';
+import { cdrom, deviceConfigSpec, disk, fileSerialPort, networkSerialPort, pvscsiController, vmxnet3, type VmConfig } from '@vic/vsphere';
 import { storePath } from './datastore-files';
 import type { VsphereTarget } from './vsphere-target';
 
@@ -18,6 +18,8 @@ export interface ContainerVmLayout {
   /** Its volumes' disks, relative to the VCH's folder, in the order they are mounted. */
   volumeDisks: string[];
   channelPort: number;
+  /** MACs of the container's NICs on the bridge network, one per Docker network it is on. */
+  bridgeNics: string[];
   memoryMiB: number;
   cpus: number;
 }
@@ -31,7 +33,8 @@ export function diskSlot(index: number): { unit: number; serial: string } {
 /**
  * A container VM as vSphere holds it: the bootstrap ISO on a CD-ROM, its layers (non-persistent:
  * the guest cannot change them) and its own disk on a PVSCSI controller, its console kept in a file
- * on the datastore, its channel a network serial port dialing the endpoint, and who it is in guestinfo.
+ * on the datastore, its channel a network serial port dialing the endpoint, a vmxnet3 NIC on the
+ * bridge network per Docker network, and who it is in guestinfo.
  */
 export function containerVmConfig(target: VsphereTarget, layout: ContainerVmLayout): VmConfig {
   const disks = [
@@ -51,6 +54,10 @@ export function containerVmConfig(target: VsphereTarget, layout: ContainerVmLayo
       deviceConfigSpec('add', fileSerialPort({ key: -2, path: storePath(target, `containers/${layout.containerId}/console.log`) })),
       deviceConfigSpec('add', networkSerialPort({ key: -3, uri: `tcp://${target.channelHost}:${layout.channelPort}`, direction: 'client' })),
       deviceConfigSpec('add', pvscsiController(SCSI_CONTROLLER_KEY)),
+      ...layout.bridgeNics.map((mac, index) => {
+        if (!target.bridgeNetwork) throw new Error(`container ${layout.containerId} is on a Docker network, but the VCH has no bridge network (vic-machine create --bridge-network)`);
+        return deviceConfigSpec('add', vmxnet3({ key: -40 - index, backing: target.bridgeNetwork, macAddress: mac }));
+      }),
       ...disks.map((entry, index) =>
         deviceConfigSpec('add', disk({ key: -20 - index, path: storePath(target, entry.path), controllerKey: SCSI_CONTROLLER_KEY, unitNumber: diskSlot(index).unit, mode: entry.mode })),
       ),

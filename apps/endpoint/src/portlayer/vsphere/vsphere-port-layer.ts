@@ -46,7 +46,10 @@ interface ContainerVmState {
 
 /**
  * The vSphere backend: each container VM is a VM in the VCH's resource pool or vApp, in its own
- * folder on the image store, booting the bootstrap ISO. Image layers are VMDKs uploaded once to
+ * folder on the image store, booting the bootstrap ISO. Its Docker networks are IP networks on the
+ * VCH's bridge portgroup (one NIC each, as the request's segments say); the way out and published
+ * ports, which VIC's appliance routed, are not there yet: a container reaches its networks only.
+ * Image layers are VMDKs uploaded once to
  * the image store and attached non-persistent; a container's disk is a VMDK of its own that
  * outlives its VM's power cycles until the container is removed. The VM keeps its identity, its
  * channel token and its channel port in its extraConfig, so a restarted endpoint finds it again
@@ -67,6 +70,10 @@ export class VspherePortLayer implements PortLayer {
 
   async powerOn(request: ContainerVmRequest): Promise<ContainerVmHandle> {
     const { containerId } = request;
+    if (request.outbound && request.outbound.forwards.length > 0) {
+      const ports = request.outbound.forwards.map((forward) => `${forward.hostPort}:${forward.guestPort}/${forward.protocol}`).join(', ');
+      throw new Error(`published ports (${ports}) are not supported by vic's vSphere backend yet: reach the container on the bridge network`);
+    }
     const volumes = (request.mounts ?? []).map((mount) => {
       if (mount.kind !== 'disk') throw new Error(`host directories cannot be shared with a container VM on vSphere (-v ${mount.source}:${mount.target}): use a volume`);
       return mount;
@@ -87,6 +94,7 @@ export class VspherePortLayer implements PortLayer {
             layerDisks,
             writableDisk,
             volumeDisks,
+            bridgeNics: (request.segments ?? []).map((segment) => segment.mac),
             channelPort: listener.port,
             memoryMiB: request.memoryMiB ?? DEFAULT_MEMORY_MIB,
             cpus: request.cpus ?? 1,
@@ -104,11 +112,7 @@ export class VspherePortLayer implements PortLayer {
         readOnly: volume.readOnly,
         copyImageContent: volume.copyImageContent,
       }));
-      // NICs on vSphere come next (issue 6): until then the container runs with loopback only.
-      const config = { ...request.config };
-      delete config.networks;
-      delete config.embeddedDns;
-      await client.configure({ ...config, rootfs: { layers, writable: { serial: diskSlot(layers.length).serial, fstype: 'ext4' } }, ...(mounts.length > 0 ? { mounts } : {}) });
+      await client.configure({ ...request.config, rootfs: { layers, writable: { serial: diskSlot(layers.length).serial, fstype: 'ext4' } }, ...(mounts.length > 0 ? { mounts } : {}) });
       return this.track(containerId, vm, listener, client);
     } catch (error) {
       await listener.close();

@@ -1,4 +1,4 @@
-import type { MoRef, VimSession } from '@vic/vsphere';
+import type { MoRef, NicBacking, VimSession } from '@vic/vsphere';
 
 /** Where a VCH lives in vSphere, as vic-machine made it (or a test set it up). */
 export interface VsphereTarget {
@@ -16,4 +16,9 @@ export interface VsphereTarget {
   storeFolder: string;
   /** The address container VMs dial to reach the endpoint's channel listeners. */
   channelHost: string;
+  /**
+   * The bridge network's portgroup (vic-machine --bridge-network): every Docker network of the
+   * VCH is an IP network on it, as in VIC; containers without one have only loopback.
+   */
+  bridgeNetwork?: NicBacking;
 }
