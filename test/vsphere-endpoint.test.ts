@@ -35,6 +35,16 @@ async function ok(...args: string[]): Promise<string> {
   return result.stdout;
 }
 
+/** The probe's last value once `done` holds for it, or after 30 s whatever it is (the assertion then shows it). */
+async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 async function vmsInPool(): Promise<VcsimVm[]> {
   return (await vcsim.inventory()).vms.filter((vm) => vm.resourcePool?.value === pool.value);
 }
@@ -107,7 +117,8 @@ describe('the Docker API on the vSphere backend (vcsim + an ESX stand-in)', () =
       ['ParaVirtualSCSIController', undefined],
     ]));
     expect(devices.filter(([type]) => type === 'VirtualDisk')).toHaveLength(2); // busybox's one layer and the container's disk
-    expect(await ok('logs', 'lifecycle')).toBe('up\n');
+    // The output travels on its own after start returns: wait for it.
+    expect(await eventually(() => ok('logs', 'lifecycle'), (logs) => logs === 'up\n')).toBe('up\n');
     expect(await ok('exec', 'lifecycle', 'hostname')).toBe(`${id.slice(0, 12)}\n`);
 
     await ok('stop', '-t', '1', 'lifecycle');
@@ -128,7 +139,7 @@ describe('the Docker API on the vSphere backend (vcsim + an ESX stand-in)', () =
 
     expect(await ok('ps', '--format', '{{.Names}} {{.Status}}')).toMatch(/^survivor Up /m);
     expect(await ok('exec', 'survivor', 'echo', 'still here')).toBe('still here\n');
-    expect(await ok('logs', 'survivor')).toBe('first\n');
+    expect(await eventually(() => ok('logs', 'survivor'), (logs) => logs === 'first\n')).toBe('first\n');
     expect((await vmsInPool()).map((vm) => [vm.name, vm.powerState])).toEqual([[id, 'poweredOn']]);
     await ok('rm', '-f', 'survivor');
     expect(await vmsInPool()).toEqual([]);
