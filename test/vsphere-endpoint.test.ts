@@ -70,10 +70,21 @@ beforeAll(async () => {
     storeFolder: 'vch-e2e',
     channelHost: '127.0.0.1',
     bridgeNetwork: await nicBackingFor(session, await requireByInventoryPath(session, 'DC0/network/VM Network', 'network')),
+    containerNetworks: { DC0_DVPG0: await nicBackingFor(session, await requireByInventoryPath(session, 'DC0/network/DC0_DVPG0', 'network')) },
   };
   host = EsxHostStandIn.start(vcsim, harnessSession, join(work, 'esx'));
   const { iso } = await ensureBootstrapIso();
-  openEndpoint = () => startVchEndpoint({ name: 'vch-e2e', stateDir: join(work, 'vch'), iso, host: '127.0.0.1', port: 0, vsphere: target, liveRestore: true });
+  openEndpoint = () =>
+    startVchEndpoint({
+      name: 'vch-e2e',
+      stateDir: join(work, 'vch'),
+      iso,
+      host: '127.0.0.1',
+      port: 0,
+      vsphere: target,
+      liveRestore: true,
+      containerNetworks: [{ alias: 'public', portgroup: 'DC0_DVPG0', ipam: { subnet: '10.99.0.0/24', gateway: '10.99.0.1' } }],
+    });
   endpoint = await openEndpoint();
   const archive = join(work, 'busybox.tar');
   await writeDockerArchive(await buildBusyboxImage(), 'busybox:latest', archive);
@@ -170,5 +181,19 @@ describe('the Docker API on the vSphere backend (vcsim + an ESX stand-in)', () =
     expect(published.stderr).toContain("published ports (8080:80/tcp) are not supported by vic's vSphere backend yet");
     await ok('rm', '-f', 'web');
     await ok('network', 'rm', 'app');
+  });
+
+  it('offers a vSphere portgroup as a Docker network (a container network): its containers get NICs there and reach each other', async () => {
+    expect(await ok('network', 'ls', '--filter', 'name=public', '--format', '{{.Name}}')).toBe('public\n');
+    expect((await docker('network', 'rm', 'public')).stderr).toContain('public is a pre-defined network and cannot be removed');
+    await ok('run', '-d', '--name', 'edge', '--network', 'public', 'busybox', 'sh', '-c', 'mkdir /www && echo on-the-portgroup > /www/index.html && exec httpd -f -p 80 -h /www');
+    const address = (await ok('inspect', '-f', '{{.NetworkSettings.Networks.public.IPAddress}}', 'edge')).trim();
+    expect(address).toMatch(/^10\.99\.0\.\d+$/);
+    const [edge] = await vmsInPool();
+    const nics = (edge!.devices ?? []).filter((device) => device.type === 'VirtualVmxnet3');
+    expect(nics.map((nic) => nic.backingType)).toEqual(['VirtualEthernetCardDistributedVirtualPortBackingInfo']);
+
+    expect(await ok('run', '--rm', '--network', 'public', 'busybox', 'wget', '-q', '-O', '-', `http://${address}/`)).toBe('on-the-portgroup\n');
+    await ok('rm', '-f', 'edge');
   });
 });

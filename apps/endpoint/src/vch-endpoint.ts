@@ -9,6 +9,7 @@ import { ExecRuntime } from './exec/exec-runtime';
 import { ExecStore } from './exec/exec-store';
 import { ContainerNetworking } from './networks/container-networking';
 import { NetworkConnections } from './networks/network-connections';
+import type { ContainerNetworkSpec } from './networks/network-record';
 import { NetworkStore } from './networks/network-store';
 import type { PortLayer } from './portlayer/port-layer';
 import { QemuPortLayer } from './portlayer/qemu/qemu-port-layer';
@@ -34,6 +35,8 @@ export interface VchEndpointOptions {
   insecureRegistries?: string[];
   /** Where bridge network subnets come from, as /16s (default 172.16.0.0/12, the first for `bridge`). */
   bridgeNetworkRange?: string;
+  /** vSphere portgroups offered as Docker networks (VIC's --container-network portgroup:alias, with its IP range). */
+  containerNetworks?: ContainerNetworkSpec[];
   /** Volume store label -> directory for its volume disks; "default" is under `stateDir` unless given. */
   volumeStores?: Record<string, string>;
   /**
@@ -66,7 +69,7 @@ export async function startVchEndpoint(options: VchEndpointOptions): Promise<Vch
   const volumes = await VolumeStore.open(join(options.stateDir, 'volumes'), events, (name) => volumeUsers(containers.all(), name), options.volumeStores, (name) =>
     portLayer.removeVolume(name),
   );
-  const networks = await NetworkStore.open(join(options.stateDir, 'networks'), options.bridgeNetworkRange);
+  const networks = await NetworkStore.open(join(options.stateDir, 'networks'), options.bridgeNetworkRange, options.containerNetworks);
   const networking = new ContainerNetworking(networks, () => containers.all());
   const execStore = await ExecStore.open(join(options.stateDir, 'execs'));
   const runtime = await ContainerRuntime.open({

@@ -139,7 +139,9 @@ function diskOf(device: VcsimDevice, onDatastore: (fileName: string) => string):
  * portgroup reach each other, as on a vSwitch.
  */
 function nicOf(device: VcsimDevice): { mac: string; group: string; port: number } {
-  const portgroup = String(device.backing?.DeviceName ?? device.backing?.Port ?? 'unnamed');
+  // A standard portgroup is named in the backing; a distributed one is addressed by its key.
+  const port = device.backing?.Port as { PortgroupKey?: string } | undefined;
+  const portgroup = String(device.backing?.DeviceName ?? port?.PortgroupKey);
   const hash = createHash('sha256').update(`vic-esx-portgroup:${portgroup}`).digest();
   return {
     mac: String(device.macAddress),

@@ -42,6 +42,11 @@ function isUserDefined(network: NetworkRecord): boolean {
   return !network.predefined;
 }
 
+/** The NIC a container gets on a network: on its segment, and on its portgroup when it is a container network. */
+function segmentNic(mac: string, network: NetworkRecord): SegmentNic {
+  return { mac, group: network.segment!.group, port: network.segment!.port, ...(network.portgroup ? { portgroup: network.portgroup } : {}) };
+}
+
 /**
  * Joins containers to their networks when they start: an address on each (IPAM from the
  * network's subnet or ip-range, or the static one asked for), a NIC on each network's segment,
@@ -117,7 +122,7 @@ export class ContainerNetworking {
       }
       const e = endpoint.value;
       attachment.state.endpoints[network.name] = e;
-      attachment.segments.push({ mac: e.macAddress, group: network.segment!.group, port: network.segment!.port });
+      attachment.segments.push(segmentNic(e.macAddress, network));
       attachment.interfaces.push({ mac: e.macAddress, addresses: [`${e.ipAddress}/${e.prefixLength}`] });
       if (!network.internal) wayOut = true;
     }
@@ -151,7 +156,7 @@ export class ContainerNetworking {
     const endpoint = this.allocate(record, network, settings);
     if (!endpoint.ok) return endpoint;
     const e = endpoint.value;
-    return ok({ endpoint: e, nic: { mac: e.macAddress, group: network.segment!.group, port: network.segment!.port }, iface: { mac: e.macAddress, addresses: [`${e.ipAddress}/${e.prefixLength}`] } });
+    return ok({ endpoint: e, nic: segmentNic(e.macAddress, network), iface: { mac: e.macAddress, addresses: [`${e.ipAddress}/${e.prefixLength}`] } });
   }
 
   /** Lets go of a running container's address on one network (`docker network disconnect`). */

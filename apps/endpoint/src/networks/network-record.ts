@@ -12,8 +12,22 @@ export interface NetworkRecord {
   attachable: boolean;
   labels: Record<string, string>;
   options: Record<string, string>;
-  /** `bridge` and `none`: made by the VCH, never removed. */
+  /** `bridge` and `none`, and the VCH's container networks: made by the VCH, never removed. */
   predefined: boolean;
+  /**
+   * A container network (vic-machine --container-network portgroup:alias): a vSphere portgroup of
+   * its own, where containers on it get their NIC instead of on the bridge network.
+   */
+  portgroup?: string;
+}
+
+/** A container network as the VCH is configured with it (VIC's --container-network and its IP options). */
+export interface ContainerNetworkSpec {
+  /** The Docker network's name. */
+  alias: string;
+  /** The vSphere portgroup it is. */
+  portgroup: string;
+  ipam: NetworkIpam;
 }
 
 export interface SegmentAddress {

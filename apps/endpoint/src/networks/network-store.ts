@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { fail, ok, type Result } from '@vic/imagec';
 import { JsonRecordDirectory } from '../state/json-record-directory';
 import { formatAddress, formatSubnet, nthSubnet, overlaps, parseSubnet, type Subnet } from './ipv4';
-import type { NetworkIpam, NetworkRecord, SegmentAddress } from './network-record';
+import type { ContainerNetworkSpec, NetworkIpam, NetworkRecord, SegmentAddress } from './network-record';
 
 /** VIC's default bridge network range: 172.16.0.0/12, split into /16s, the first for `bridge`. */
 export const DEFAULT_BRIDGE_RANGE = '172.16.0.0/12';
@@ -26,14 +26,14 @@ function ipamFor(subnet: Subnet): NetworkIpam {
   return { subnet: formatSubnet(subnet), gateway: formatAddress(subnet.base + 1) };
 }
 
-/** The VCH's networks: the predefined `bridge` and `none`, and user-defined bridge networks. */
+/** The VCH's networks: the predefined `bridge` and `none`, its container networks, and user-defined bridge networks. */
 export class NetworkStore {
   private constructor(
     private readonly records: JsonRecordDirectory<NetworkRecord>,
     readonly pool: Subnet,
   ) {}
 
-  static async open(dir: string, bridgeRange = DEFAULT_BRIDGE_RANGE): Promise<NetworkStore> {
+  static async open(dir: string, bridgeRange = DEFAULT_BRIDGE_RANGE, containerNetworks: ContainerNetworkSpec[] = []): Promise<NetworkStore> {
     const pool = parseSubnet(bridgeRange);
     if (!pool || pool.prefix > POOL_PREFIX) throw new Error(`bridge network range ${bridgeRange} must be an IPv4 CIDR of at most /${POOL_PREFIX}`);
     const store = new NetworkStore(await JsonRecordDirectory.open<NetworkRecord>(dir), pool);
@@ -43,6 +43,12 @@ export class NetworkStore {
       await store.records.put({ ...predefined, id: newId(), name: 'bridge', driver: 'bridge', segment: newSegment(), ipam: ipamFor(nthSubnet(pool, POOL_PREFIX, 0)!) });
     }
     if (!store.byName('none')) await store.records.put({ ...predefined, id: newId(), name: 'none', driver: 'null' });
+    for (const network of containerNetworks) {
+      const existing = store.byName(network.alias);
+      if (existing && !existing.portgroup) throw new Error(`container network ${network.alias}: a network of that name exists already`);
+      // The VCH's configuration decides: a changed portgroup or range replaces what was kept.
+      await store.records.put({ ...predefined, id: existing?.id ?? newId(), name: network.alias, driver: 'bridge', segment: existing?.segment ?? newSegment(), ipam: network.ipam, portgroup: network.portgroup });
+    }
     return store;
   }
 

@@ -37,6 +37,8 @@ export interface SegmentNic {
   mac: string;
   group: string;
   port: number;
+  /** On vSphere: the portgroup of a container network; the bridge network's when absent. */
+  portgroup?: string;
 }
 
 /** A host port the backend listens on and forwards to the container VM. */

@@ -1,5 +1,5 @@
 import { GUESTINFO_KEYS } from '@vic/protocol';
-import { cdrom, deviceConfigSpec, disk, fileSerialPort, networkSerialPort, pvscsiController, vmxnet3, type VmConfig } from '@vic/vsphere';
+import { cdrom, deviceConfigSpec, disk, fileSerialPort, networkSerialPort, pvscsiController, vmxnet3, type NicBacking, type VmConfig } from '@vic/vsphere';
 import { storePath } from './datastore-files';
 import type { VsphereTarget } from './vsphere-target';
 
@@ -18,8 +18,8 @@ export interface ContainerVmLayout {
   /** Its volumes' disks, relative to the VCH's folder, in the order they are mounted. */
   volumeDisks: string[];
   channelPort: number;
-  /** MACs of the container's NICs on the bridge network, one per Docker network it is on. */
-  bridgeNics: string[];
+  /** The container's NICs, one per Docker network it is on: on that network's portgroup, or the bridge network's. */
+  nics: { mac: string; portgroup?: string }[];
   memoryMiB: number;
   cpus: number;
 }
@@ -30,11 +30,21 @@ export function diskSlot(index: number): { unit: number; serial: string } {
   return { unit, serial: `scsi0:${unit}` };
 }
 
+function nicBacking(target: VsphereTarget, portgroup: string | undefined, containerId: string): NicBacking {
+  if (portgroup !== undefined) {
+    const backing = target.containerNetworks?.[portgroup];
+    if (!backing) throw new Error(`container ${containerId} is on the container network of portgroup ${portgroup}, which the VCH does not know`);
+    return backing;
+  }
+  if (!target.bridgeNetwork) throw new Error(`container ${containerId} is on a Docker network, but the VCH has no bridge network (vic-machine create --bridge-network)`);
+  return target.bridgeNetwork;
+}
+
 /**
  * A container VM as vSphere holds it: the bootstrap ISO on a CD-ROM, its layers (non-persistent:
  * the guest cannot change them) and its own disk on a PVSCSI controller, its console kept in a file
- * on the datastore, its channel a network serial port dialing the endpoint, a vmxnet3 NIC on the
- * bridge network per Docker network, and who it is in guestinfo.
+ * on the datastore, its channel a network serial port dialing the endpoint, a vmxnet3 NIC per Docker
+ * network (on its container network's portgroup, or on the bridge network), and who it is in guestinfo.
  */
 export function containerVmConfig(target: VsphereTarget, layout: ContainerVmLayout): VmConfig {
   const disks = [
@@ -54,10 +64,7 @@ export function containerVmConfig(target: VsphereTarget, layout: ContainerVmLayo
       deviceConfigSpec('add', fileSerialPort({ key: -2, path: storePath(target, `containers/${layout.containerId}/console.log`) })),
       deviceConfigSpec('add', networkSerialPort({ key: -3, uri: `tcp://${target.channelHost}:${layout.channelPort}`, direction: 'client' })),
       deviceConfigSpec('add', pvscsiController(SCSI_CONTROLLER_KEY)),
-      ...layout.bridgeNics.map((mac, index) => {
-        if (!target.bridgeNetwork) throw new Error(`container ${layout.containerId} is on a Docker network, but the VCH has no bridge network (vic-machine create --bridge-network)`);
-        return deviceConfigSpec('add', vmxnet3({ key: -40 - index, backing: target.bridgeNetwork, macAddress: mac }));
-      }),
+      ...layout.nics.map((nic, index) => deviceConfigSpec('add', vmxnet3({ key: -40 - index, backing: nicBacking(target, nic.portgroup, layout.containerId), macAddress: nic.mac }))),
       ...disks.map((entry, index) =>
         deviceConfigSpec('add', disk({ key: -20 - index, path: storePath(target, entry.path), controllerKey: SCSI_CONTROLLER_KEY, unitNumber: diskSlot(index).unit, mode: entry.mode })),
       ),

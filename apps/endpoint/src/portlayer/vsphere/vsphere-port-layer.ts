@@ -94,7 +94,7 @@ export class VspherePortLayer implements PortLayer {
             layerDisks,
             writableDisk,
             volumeDisks,
-            bridgeNics: (request.segments ?? []).map((segment) => segment.mac),
+            nics: (request.segments ?? []).map((segment) => ({ mac: segment.mac, ...(segment.portgroup ? { portgroup: segment.portgroup } : {}) })),
             channelPort: listener.port,
             memoryMiB: request.memoryMiB ?? DEFAULT_MEMORY_MIB,
             cpus: request.cpus ?? 1,

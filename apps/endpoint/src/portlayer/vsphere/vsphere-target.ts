@@ -21,4 +21,6 @@ export interface VsphereTarget {
    * VCH is an IP network on it, as in VIC; containers without one have only loopback.
    */
   bridgeNetwork?: NicBacking;
+  /** The portgroups of the VCH's container networks (--container-network), by portgroup name. */
+  containerNetworks?: Record<string, NicBacking>;
 }
