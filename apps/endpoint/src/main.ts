@@ -11,11 +11,22 @@
  *
  * Refusing plain HTTP on a non-loopback address is vic-machine's rule (checked before it makes
  * anything); this process trusts the arguments it was started with.
+ *
+ * With --vsphere-url the container VMs run in vSphere (the vSphere port layer) instead of as local
+ * QEMU processes:
+ *
+ *   --vsphere-url https://HOST/sdk --vsphere-credentials FILE (JSON {"username","password"}: a
+ *   password in argv would show in ps) [--vsphere-thumbprint T | --vsphere-insecure]
+ *   --vsphere-datacenter PATH --vsphere-pool TYPE:VALUE (the VCH's resource pool or vApp; a moref,
+ *   since vcsim's vApps have no inventory path) --vsphere-datastore DS --vsphere-store-folder F
+ *   --vsphere-channel-host ADDRESS (where container VMs dial the endpoint's channel listeners)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { moref, normalizeThumbprint, requireByInventoryPath, VimSession, type CertificatePolicy } from '@vic/vsphere';
 import type { ServerTls } from './api/api-server';
+import type { VsphereTarget } from './portlayer/vsphere/vsphere-target';
 import { startVchEndpoint, type VchEndpoint } from './vch-endpoint';
 
 /** vic-machine waits for this line in the endpoint log (apps/vic-machine/src/endpoint-process.ts). */
@@ -74,14 +85,58 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'tls-dir': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
+    'vsphere-url': { type: 'string' },
+    'vsphere-credentials': { type: 'string' },
+    'vsphere-thumbprint': { type: 'string' },
+    'vsphere-insecure': { type: 'boolean' },
+    'vsphere-datacenter': { type: 'string' },
+    'vsphere-pool': { type: 'string' },
+    'vsphere-datastore': { type: 'string' },
+    'vsphere-store-folder': { type: 'string' },
+    'vsphere-channel-host': { type: 'string' },
   },
   strict: true,
 });
+
+/** Logs in to vSphere and finds the VCH's place there, from the --vsphere-* flags. */
+async function vsphereTarget(url: string): Promise<VsphereTarget> {
+  const credentialsFile = required(values, 'vsphere-credentials');
+  let credentials: { username?: unknown; password?: unknown };
+  try {
+    credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as typeof credentials;
+  } catch (error) {
+    usageError(`cannot read the vSphere credentials in ${credentialsFile}: ${(error as Error).message}`);
+  }
+  if (typeof credentials.username !== 'string' || typeof credentials.password !== 'string') usageError(`${credentialsFile} must hold {"username": ..., "password": ...}`);
+  const thumbprint = values['vsphere-thumbprint'];
+  const certificate: CertificatePolicy = thumbprint ? { kind: 'thumbprint', thumbprint: normalizeThumbprint(thumbprint) } : values['vsphere-insecure'] ? { kind: 'insecure' } : { kind: 'ca' };
+  const [poolType, poolValue] = required(values, 'vsphere-pool').split(/:(.*)/s);
+  if (!poolValue || (poolType !== 'ResourcePool' && poolType !== 'VirtualApp')) usageError('--vsphere-pool must be ResourcePool:<moref> or VirtualApp:<moref>');
+  const datacenterPath = required(values, 'vsphere-datacenter');
+  const session = await VimSession.login({ url, username: credentials.username, password: credentials.password, certificate });
+  return {
+    session,
+    datacenterPath,
+    datacenter: await requireByInventoryPath(session, datacenterPath, 'datacenter'),
+    vmFolder: await requireByInventoryPath(session, `${datacenterPath}/vm`, 'folder'),
+    pool: moref(poolType, poolValue),
+    datastore: required(values, 'vsphere-datastore'),
+    storeFolder: required(values, 'vsphere-store-folder'),
+    channelHost: required(values, 'vsphere-channel-host'),
+  };
+}
 
 const tlsDir = values['tls-dir'];
 const name = required(values, 'name');
 const host = required(values, 'host');
 const port = parsePort(required(values, 'port'));
+const vsphereUrl = values['vsphere-url'];
+const vsphere = vsphereUrl
+  ? await vsphereTarget(vsphereUrl).catch((error: Error) => {
+      console.error(`endpoint: VCH ${name} cannot reach vSphere at ${vsphereUrl}: ${error.message}`);
+      process.exit(1);
+    })
+  : undefined;
 const endpoint = await startVchEndpoint({
   name,
   stateDir: required(values, 'state-dir'),
@@ -91,6 +146,7 @@ const endpoint = await startVchEndpoint({
   ...(tlsDir ? { tls: readTls(tlsDir) } : {}),
   insecureRegistries: values['insecure-registry'] ?? [],
   liveRestore: true,
+  ...(vsphere ? { vsphere } : {}),
 }).catch((error: Error) => {
   console.error(`endpoint: VCH ${name} cannot serve on ${host}:${port}: ${error.message}`);
   process.exit(1);

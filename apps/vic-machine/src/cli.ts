@@ -1,27 +1,27 @@
 #!/usr/bin/env node
 /**
- * vic-machine: creates and manages virtual container hosts (VCHs) on this machine.
- *
- *   vic-machine create  --target local --name N [--host H] [--port P] [--no-tls [--force]] [--insecure-registry R ...] [--iso PATH]
- *   vic-machine start   --target local --name N
- *   vic-machine inspect --target local --name N
- *   vic-machine ls      --target local
- *   vic-machine delete  --target local --name N
- *
- * Every command takes --state-root DIR (default /var/lib/vic), where each VCH has its folder.
+ * vic-machine: creates and manages virtual container hosts (VCHs), on this machine (--target local)
+ * or in vSphere (--target [user:password@]host[/datacenter]). See USAGE.
  */
 import { createVch } from './commands/create';
 import { deleteVch } from './commands/delete';
 import { inspectVch } from './commands/inspect';
 import { listVchs } from './commands/ls';
 import { startExistingVch } from './commands/start';
+import { configureVsphereVch } from './commands/vsphere-configure';
+import { createVsphereVch } from './commands/vsphere-create';
+import { deleteVsphereVch } from './commands/vsphere-delete';
+import { inspectVsphereConfig, inspectVsphereVch } from './commands/vsphere-inspect';
+import { listVsphereVchs } from './commands/vsphere-ls';
 import { VicMachineError } from './errors';
-import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseName, parsePort, parseTarget, type OptionName, type ParsedCommandLine } from './options';
+import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseLimit, parseName, parsePort, targetKind, type OptionName, type ParsedCommandLine } from './options';
 import { vchLayout } from './vch-layout';
+import { parseVolumeStores } from './vsphere/volume-store-flag';
+import { parseVsphereTarget } from './vsphere/vsphere-target';
 
-const USAGE = `usage: vic-machine <command> --target local [options]
+const USAGE = `usage: vic-machine <command> --target local|[user:password@]host[/datacenter] [options]
 
-commands:
+local target (--target local): VCHs on this machine, each container a QEMU VM
   create   --name N [--host ADDRESS] [--port P] [--no-tls [--force]] [--insecure-registry R ...] [--iso PATH]
            make a VCH and start its endpoint; prints the docker environment to use it
            (TLS with client certificates on port 2376 by default; --no-tls: plain HTTP on 2375,
@@ -31,34 +31,52 @@ commands:
   ls                    one line per VCH: name, status, DOCKER_HOST
   delete   --name N     stop the endpoint and its VMs and remove the VCH
 
-every command: --state-root DIR (default ${DEFAULT_STATE_ROOT})`;
+vSphere target (--target [https://][user[:password]@]host[:port][/datacenter], --user, --password;
+--thumbprint T pins vSphere's certificate, --force accepts any; --compute-resource CLUSTER|HOST[/Resources/POOL]
+when there are several): container VMs run in the VCH's vApp; the endpoint process runs on this
+machine with the vSphere backend (the endpoint VM has no network docker can reach yet)
+  create     --name N [--image-store DS[/PATH]] [--volume-store DS/PATH:LABEL ...] [--public-network NET]
+             [--bridge-network NET] [--cpu MHZ] [--memory MB] [--host ADDRESS] [--port P] [--no-tls]
+             [--insecure-registry R ...] [--iso PATH]
+             checks every prerequisite first; makes the vApp (with the limits), the image store folder
+             with the bootstrap ISO, the volume store folders and the endpoint VM; undoes it all on failure
+  start      --name N             start the VCH's endpoint again
+  inspect    --name N [config]    the VCH as the inventory records it; "config": its create options
+  ls                              the VCHs in the compute resource
+  configure  --name N [--cpu MHZ] [--memory MB] [--volume-store DS/PATH:LABEL ...]
+             change the vApp's limits, add volume stores; running containers are not touched
+  delete     --name N [--force]   remove the VCH; --force when container VMs are running
 
-const commandOptions: Record<string, OptionName[]> = {
-  create: ['host', 'port', 'no-tls', 'force', 'insecure-registry', 'iso'],
-  start: [],
-  inspect: [],
+every command: --state-root DIR (default ${DEFAULT_STATE_ROOT}), where each VCH has its local folder`;
+
+const LOCAL_OPTIONS: Record<string, OptionName[]> = {
+  create: ['name', 'host', 'port', 'no-tls', 'force', 'insecure-registry', 'iso'],
+  start: ['name'],
+  inspect: ['name'],
   ls: [],
-  delete: [],
+  delete: ['name'],
+};
+const CONNECT: OptionName[] = ['user', 'password', 'thumbprint', 'force', 'compute-resource'];
+const VSPHERE_OPTIONS: Record<string, OptionName[]> = {
+  create: [...CONNECT, 'name', 'image-store', 'volume-store', 'public-network', 'bridge-network', 'cpu', 'memory', 'host', 'port', 'no-tls', 'insecure-registry', 'iso'],
+  start: [...CONNECT, 'name'],
+  inspect: [...CONNECT, 'name'],
+  ls: CONNECT,
+  configure: [...CONNECT, 'name', 'cpu', 'memory', 'volume-store'],
+  delete: [...CONNECT, 'name'],
 };
 
-function checkOptions(command: string, { given, values }: ParsedCommandLine): void {
-  const allowed = new Set<OptionName>(['target', 'state-root', ...(command === 'ls' ? [] : ['name' as const]), ...(commandOptions[command] ?? [])]);
-  const extra = [...given].find((option) => !allowed.has(option));
-  if (extra) throw new VicMachineError(`vic-machine ${command} does not take --${extra}`);
-  if (values.force && !values['no-tls']) throw new VicMachineError('--force only applies to --no-tls (plain HTTP on a non-loopback address)');
+function checkOptions(command: string, allowedByCommand: Record<string, OptionName[]>, { given }: ParsedCommandLine, where: string): void {
+  const allowed = allowedByCommand[command];
+  if (allowed === undefined) throw new VicMachineError(`unknown command ${command} for ${where}; commands: ${Object.keys(allowedByCommand).join(', ')}`);
+  const extra = [...given].find((option) => option !== 'target' && option !== 'state-root' && !allowed.includes(option));
+  if (extra) throw new VicMachineError(`vic-machine ${command} does not take --${extra} with ${where}`);
 }
 
-async function run(argv: string[]): Promise<void> {
-  const parsed = parseCommandLine(argv);
+async function runLocal(parsed: ParsedCommandLine, stateRoot: string): Promise<void> {
   const { command, values } = parsed;
-  if (values.help || command === undefined || command === 'help') {
-    console.log(USAGE);
-    return;
-  }
-  if (!(command in commandOptions)) throw new VicMachineError(`unknown command ${command}; commands: ${Object.keys(commandOptions).join(', ')}`);
-  checkOptions(command, parsed);
-  parseTarget(values.target);
-  const stateRoot = values['state-root'] ?? DEFAULT_STATE_ROOT;
+  checkOptions(command!, LOCAL_OPTIONS, parsed, '--target local');
+  if (values.force && !values['no-tls']) throw new VicMachineError('--force only applies to --no-tls (plain HTTP on a non-loopback address)');
   if (command === 'ls') return listVchs(stateRoot);
   const layout = vchLayout(stateRoot, parseName(values.name));
   switch (command) {
@@ -78,10 +96,70 @@ async function run(argv: string[]): Promise<void> {
     case 'start':
       return startExistingVch(layout);
     case 'inspect':
+      if (parsed.subcommand === 'config') throw new VicMachineError('inspect config is for vSphere targets; vic-machine inspect shows a local VCH');
       return inspectVch(layout);
     case 'delete':
       return deleteVch(layout);
   }
+}
+
+async function runVsphere(parsed: ParsedCommandLine, stateRoot: string): Promise<void> {
+  const { command, values } = parsed;
+  checkOptions(command!, VSPHERE_OPTIONS, parsed, 'a vSphere target');
+  const target = parseVsphereTarget({ target: values.target, ...(values.user === undefined ? {} : { user: values.user }), ...(values.password === undefined ? {} : { password: values.password }) });
+  const connect = {
+    ...(values.thumbprint === undefined ? {} : { thumbprint: values.thumbprint }),
+    ...(values.force === undefined ? {} : { force: values.force }),
+    ...(values['compute-resource'] === undefined ? {} : { computeResource: values['compute-resource'] }),
+  };
+  if (command === 'ls') return listVsphereVchs(stateRoot, target, connect);
+  const layout = vchLayout(stateRoot, parseName(values.name));
+  const volumeStores = parseVolumeStores(values['volume-store'] ?? []);
+  const cpuMHz = parseLimit('cpu', values.cpu);
+  const memoryMB = parseLimit('memory', values.memory);
+  const limits = { ...(cpuMHz === undefined ? {} : { cpuMHz }), ...(memoryMB === undefined ? {} : { memoryMB }) };
+  switch (command) {
+    case 'create': {
+      const tls = !values['no-tls'];
+      return createVsphereVch({
+        layout,
+        stateRoot,
+        host: parseHost(values.host),
+        port: parsePort(values.port, tls),
+        tls,
+        insecureRegistries: values['insecure-registry'] ?? [],
+        iso: values.iso ?? DEFAULT_ISO,
+        target,
+        limits,
+        flags: {
+          ...connect,
+          ...(values['image-store'] === undefined ? {} : { imageStore: values['image-store'] }),
+          ...(values['public-network'] === undefined ? {} : { publicNetwork: values['public-network'] }),
+          ...(values['bridge-network'] === undefined ? {} : { bridgeNetwork: values['bridge-network'] }),
+          volumeStores,
+        },
+      });
+    }
+    case 'start':
+      return startExistingVch(layout);
+    case 'inspect':
+      return parsed.subcommand === 'config' ? inspectVsphereConfig(layout, target, connect) : inspectVsphereVch(layout, stateRoot, target, connect);
+    case 'configure':
+      return configureVsphereVch(layout, target, connect, { limits, volumeStores });
+    case 'delete':
+      return deleteVsphereVch(layout, target, connect);
+  }
+}
+
+async function run(argv: string[]): Promise<void> {
+  const parsed = parseCommandLine(argv);
+  const { command, values } = parsed;
+  if (values.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const stateRoot = values['state-root'] ?? DEFAULT_STATE_ROOT;
+  return targetKind(values.target) === 'local' ? runLocal(parsed, stateRoot) : runVsphere(parsed, stateRoot);
 }
 
 try {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { VicMachineError } from './errors';
 import type { VchLayout } from './vch-layout';
+import type { VsphereVch } from './vsphere/vsphere-vch';
 
 /** vch.json: what vic-machine needs to start, reach and describe a VCH's endpoint. */
 export interface VchConfig {
@@ -13,6 +14,8 @@ export interface VchConfig {
   tls: boolean;
   insecureRegistries: string[];
   createdAt: string;
+  /** Container VMs run in vSphere there; absent for a local VCH. */
+  vsphere?: VsphereVch;
 }
 
 /** Writes vch.json through a temp file and a rename, so a reader never sees half of it. */

@@ -1,0 +1,35 @@
+import { listChildren, listPoolVms, readVm, type MoRef, type PoolVm, type PowerState, type VimSession } from '@vic/vsphere';
+import { readRecord, type VchRecord } from './vch-record';
+
+/** A VCH as the inventory shows it: its vApp, its endpoint VM (with the record) and its container VMs. */
+export interface FoundVch {
+  readonly vapp: MoRef;
+  readonly endpointVm: MoRef;
+  readonly endpointPower: PowerState;
+  readonly record: VchRecord;
+  readonly containerVms: readonly PoolVm[];
+}
+
+/**
+ * The VCHs in a compute resource's pool: vApps holding a VM whose extraConfig carries a VCH record.
+ * vApps are looked up through the pool tree (vcsim lists them in no VM folder).
+ */
+export async function findVchs(session: VimSession, pool: MoRef): Promise<FoundVch[]> {
+  const vapps = (await listChildren(session, pool)).filter((child) => child.ref.type === 'VirtualApp');
+  const found: FoundVch[] = [];
+  for (const vapp of vapps) {
+    const vms = await listPoolVms(session, vapp.ref);
+    for (const vm of vms) {
+      const record = readRecord((await readVm(session, vm.ref)).extraConfig);
+      if (record === undefined) continue;
+      found.push({ vapp: vapp.ref, endpointVm: vm.ref, endpointPower: vm.powerState, record, containerVms: vms.filter((other) => other !== vm) });
+      break;
+    }
+  }
+  return found.sort((a, b) => a.record.name.localeCompare(b.record.name));
+}
+
+/** The VCH named `name`, if the pool has it. */
+export async function findVch(session: VimSession, pool: MoRef, name: string): Promise<FoundVch | undefined> {
+  return (await findVchs(session, pool)).find((vch) => vch.record.name === name);
+}
