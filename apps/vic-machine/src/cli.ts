@@ -3,6 +3,7 @@
  * vic-machine: creates and manages virtual container hosts (VCHs), on this machine (--target local)
  * or in vSphere (--target [user:password@]host[/datacenter]). See USAGE.
  */
+import { DatastoreTransferError, TaskTimeoutError, VimFault, VimRequestError } from '@vic/vsphere';
 import { createVch } from './commands/create';
 import { deleteVch } from './commands/delete';
 import { inspectVch } from './commands/inspect';
@@ -162,10 +163,20 @@ async function run(argv: string[]): Promise<void> {
   return targetKind(values.target) === 'local' ? runLocal(parsed, stateRoot) : runVsphere(parsed, stateRoot);
 }
 
+/** The user's message for a failure, or undefined for a bug (which keeps its stack trace). */
+function userMessage(error: unknown): string | undefined {
+  if (error instanceof VicMachineError) return error.message;
+  // vSphere's own refusals and transport failures are messages for the user too, not crashes.
+  if (error instanceof VimFault) return `vSphere: ${error.faultName}: ${error.message}`;
+  if (error instanceof VimRequestError || error instanceof DatastoreTransferError || error instanceof TaskTimeoutError) return `vSphere: ${error.message}`;
+  return undefined;
+}
+
 try {
   await run(process.argv.slice(2));
 } catch (error) {
-  if (!(error instanceof VicMachineError)) throw error;
-  console.error(`vic-machine: ${error.message}`);
+  const message = userMessage(error);
+  if (message === undefined) throw error;
+  console.error(`vic-machine: ${message}`);
   process.exitCode = 1;
 }

@@ -1,4 +1,4 @@
-import { datastorePath, makeDirectory, reconfigureVm, updateResourceConfig } from '@vic/vsphere';
+import { datastorePath, makeDirectory, reconfigureVm, updateResourceConfig, VimFault } from '@vic/vsphere';
 import { VicMachineError } from '../errors';
 import { progress } from '../progress';
 import { readVchConfig, vchExists, writeVchConfig } from '../vch-config';
@@ -31,14 +31,20 @@ export async function configureVsphereVch(layout: VchLayout, target: VsphereTarg
     if (clash) throw new VicMachineError(`VCH ${layout.name} already has a volume store labelled ${clash.label}`);
     const limits: VchLimits = { ...vch.record.limits, ...change.limits };
     const volumeStores = [...vch.record.volumeStores, ...change.volumeStores];
+    // Limits first: the one step vSphere may refuse (vcsim's vApps lack UpdateConfig), before anything changed.
+    if (change.limits.cpuMHz !== undefined || change.limits.memoryMB !== undefined) {
+      progress(`setting the limits of vApp ${connection.pool.path}/${layout.name}: ${describeLimits(limits)}`);
+      await updateResourceConfig(session, vch.vapp, { config: limitsResourceConfig(limits) }).catch((error: unknown) => {
+        if (error instanceof VimFault && error.faultName === 'MethodNotFound') {
+          throw new VicMachineError(`${target.host} cannot change the limits of vApp ${layout.name} (${error.message}); nothing was changed`);
+        }
+        throw error;
+      });
+    }
     for (const store of change.volumeStores) {
       const path = datastorePath(store.datastore, store.path);
       progress(`creating volume store ${store.label} at ${path}`);
       await makeDirectory(session, path, connection.datacenter.ref);
-    }
-    if (change.limits.cpuMHz !== undefined || change.limits.memoryMB !== undefined) {
-      progress(`setting the limits of vApp ${connection.pool.path}/${layout.name}: ${describeLimits(limits)}`);
-      await updateResourceConfig(session, vch.vapp, { config: limitsResourceConfig(limits) });
     }
     await reconfigureVm(session, vch.endpointVm, { extraConfig: { ...limitsExtraConfig(limits), [RECORD_KEYS.volumeStores]: recordVolumeStores(volumeStores) } });
     if (vchExists(layout)) {
