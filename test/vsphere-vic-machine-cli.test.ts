@@ -39,7 +39,9 @@ interface Snapshot {
 }
 async function snapshot(): Promise<Snapshot> {
   const inventory = await vcsim.inventory();
-  return { vms: inventory.vms, vapps: inventory.vapps, datastore: await datastoreEntries(vcsim), stateRoot: existsSync(stateRoot) ? readdirSync(stateRoot).sort() : [] };
+  // vcsim lists objects in no fixed order.
+  const byRef = <T extends { ref: { value: string } }>(items: readonly T[]): T[] => items.slice().sort((a, b) => a.ref.value.localeCompare(b.ref.value));
+  return { vms: byRef(inventory.vms), vapps: byRef(inventory.vapps), datastore: await datastoreEntries(vcsim), stateRoot: existsSync(stateRoot) ? readdirSync(stateRoot).sort() : [] };
 }
 async function changingCallsSince(seq: number): Promise<string[]> {
   return (await vcsim.calls()).filter((call) => call.seq > seq && CHANGING.has(call.method)).map((call) => call.method);
@@ -250,10 +252,11 @@ describe('vic-machine on vSphere: create, ls, inspect, configure, delete', () =>
     expect(await refused(['configure'], [...pinned(), '--name', 'vch1'])).toBe('vic-machine: nothing to configure: give --cpu, --memory or --volume-store\n');
   });
 
-  it('delete removes the endpoint, the endpoint VM, the image store folder, the vApp and the local folder, keeping the volume stores', async () => {
+  it('delete removes the endpoint, the endpoint VM, the image store folder, the vApp and the local folder; without --force it keeps the volume stores', async () => {
     const pid = Number(/endpoint pid (\d+)/.exec((await vm(['inspect'], ...pinned(), '--name', 'vch1')).stdout)![1]);
     const result = await vm(['delete'], ...pinned(), '--name', 'vch1');
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('keeping the volume stores (default, logs); delete --force removes them too');
     const inventory = await vcsim.inventory();
     expect(inventory.vapps).toEqual([]);
     expect(inventory.vms).toEqual([]);

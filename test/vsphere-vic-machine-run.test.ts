@@ -61,7 +61,7 @@ afterAll(async () => {
 
 describe('vic-machine create on vSphere, then docker through the VCH', () => {
   it('vic-machine create, then docker run --rm busybox echo hello prints hello from a VM in the VCH vApp', async () => {
-    const created = await vm(['create'], ...pinned, '--name', 'vch-run', '--port', '0');
+    const created = await vm(['create'], ...pinned, '--name', 'vch-run', '--port', '0', '--volume-store', 'LocalDS_0/volumes/vch-run:default');
     expect(created.code, created.stderr).toBe(0);
     dockerEnv = exportedVariables(created.stdout);
     const archive = join(work, 'busybox.tar');
@@ -74,26 +74,30 @@ describe('vic-machine create on vSphere, then docker through the VCH', () => {
     expect(host.errors).toEqual([]);
   }, 600_000);
 
-  it('delete refuses while a container VM runs, changing nothing; delete --force removes it all', async () => {
+  it('delete refuses while a container VM runs, changing nothing; delete --force removes it all, volume stores included', async () => {
     const id = (await ok('run', '-d', 'busybox', 'sleep', '1000')).trim();
     const running = (await vappVms()).find((candidate) => candidate.name === id);
     expect(running?.powerState).toBe('poweredOn');
     expect((await vm(['inspect'], ...pinned, '--name', 'vch-run')).stdout).toContain('containers:    1 VM(s), 1 running');
 
-    const before = await vcsim.inventory();
+    // vcsim lists VMs in no fixed order.
+    const vms = async () => (await vcsim.inventory()).vms.slice().sort((a, b) => a.ref.value.localeCompare(b.ref.value));
+    const before = await vms();
     const refused = await vm(['delete'], ...pinned, '--name', 'vch-run');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(`vic-machine: Delete failed: 1 container VM(s) of VCH vch-run are running (${id}); stop them first, or run delete with --force\n`);
-    expect((await vcsim.inventory()).vms).toEqual(before.vms);
+    expect(await vms()).toEqual(before);
     expect(await ok('ps', '-q', '--no-trunc')).toBe(`${id}\n`);
 
     const forced = await vm(['delete'], ...pinned, '--name', 'vch-run', '--force');
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toContain(`powering off VM ${id}`);
+    expect(forced.stderr).toContain('--force: deleting volume store default at [LocalDS_0] volumes/vch-run');
     const after = await vcsim.inventory();
     expect(after.vms).toEqual([]);
     expect(after.vapps).toEqual([]);
-    expect(await datastoreEntries(vcsim)).toEqual([]);
+    expect(await datastoreEntries(vcsim)).toEqual(['volumes']);
+    expect(await datastoreEntries(vcsim, 'LocalDS_0', 'volumes')).toEqual([]);
     expect(host.errors).toEqual([]);
   }, 600_000);
 });

@@ -13,7 +13,7 @@ import { requireVch, withVsphere, type ConnectFlags } from '../vsphere/vsphere-c
  * `vic-machine delete` on vSphere: refuses while container VMs run unless --force; then stops the
  * local endpoint, powers off and destroys the container VMs and the endpoint VM (before the vApp:
  * vcsim leaves a destroyed vApp's VMs behind), deletes the image store folder, destroys the vApp and
- * removes the local folder. Volume stores are kept, as VIC kept them: they hold users' data.
+ * removes the local folder. Volume stores hold users' data: as in VIC, only --force deletes them.
  */
 export async function deleteVsphereVch(layout: VchLayout, target: VsphereTarget, flags: ConnectFlags & { readonly force?: boolean }): Promise<void> {
   await withVsphere(target, flags, async (connection) => {
@@ -41,10 +41,16 @@ export async function deleteVsphereVch(layout: VchLayout, target: VsphereTarget,
     const store = vch.record.imageStore.replace(/^ds:\/\//, '').split('/');
     const storePath = datastorePath(store[0]!, store.slice(1).join('/'));
     progress(`deleting the image store folder ${storePath}`);
-    await deleteDatastoreFile(session, storePath, connection.datacenter.ref).catch((error: unknown) => {
-      // Already gone is what delete wants.
-      if (!(error instanceof VimFault && error.faultName === 'FileNotFound')) throw error;
-    });
+    await deleteDatastoreFile(session, storePath, connection.datacenter.ref).catch(alreadyGone);
+    if (flags.force === true) {
+      for (const volumeStore of vch.record.volumeStores) {
+        const path = datastorePath(volumeStore.datastore, volumeStore.path);
+        progress(`--force: deleting volume store ${volumeStore.label} at ${path}`);
+        await deleteDatastoreFile(session, path, connection.datacenter.ref).catch(alreadyGone);
+      }
+    } else if (vch.record.volumeStores.length > 0) {
+      progress(`keeping the volume stores (${vch.record.volumeStores.map((store) => store.label).join(', ')}); delete --force removes them too`);
+    }
     progress(`destroying vApp ${connection.pool.path}/${layout.name}`);
     await destroyEntity(session, vch.vapp);
   });
@@ -53,4 +59,9 @@ export async function deleteVsphereVch(layout: VchLayout, target: VsphereTarget,
     rmSync(layout.dir, { recursive: true, force: true });
   }
   progress(`VCH ${layout.name} deleted`);
+}
+
+/** A folder already gone is what delete wants. */
+function alreadyGone(error: unknown): void {
+  if (!(error instanceof VimFault && error.faultName === 'FileNotFound')) throw error;
 }
