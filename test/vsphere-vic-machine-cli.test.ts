@@ -23,6 +23,7 @@ let work: string;
 let stateRoot: string;
 let thumbprint: string;
 let iso: string;
+let dockerEnv: Record<string, string>;
 
 /** Calls that change vSphere: a refused command must have made none. */
 const CHANGING = new Set(['CreateVApp', 'CreateResourcePool', 'CreateVM_Task', 'CreateChildVM_Task', 'MakeDirectory', 'ReconfigVM_Task', 'Destroy_Task', 'DeleteDatastoreFile_Task', 'UpdateConfig']);
@@ -148,6 +149,7 @@ describe('vic-machine on vSphere: create, ls, inspect, configure, delete', () =>
     expect(result.stderr).toMatch(/uploading the bootstrap ISO \([\d.]+ MiB\) to \[LocalDS_0\] stores/);
     expect(result.stderr).toContain('the endpoint runs on this machine with the vSphere backend');
     const env = exportedVariables(result.stdout);
+    dockerEnv = env;
     expect(env).toMatchObject({ DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(stateRoot, 'vch1', 'certs') });
 
     const inventory = await vcsim.inventory();
@@ -250,6 +252,30 @@ describe('vic-machine on vSphere: create, ls, inspect, configure, delete', () =>
     expect(stderr).toContain('does not implement: UpdateConfig); nothing was changed');
     expect(await refused(['configure'], [...pinned(), '--name', 'vch1', '--volume-store', 'LocalDS_0/x:logs'])).toBe('vic-machine: VCH vch1 already has a volume store labelled logs\n');
     expect(await refused(['configure'], [...pinned(), '--name', 'vch1'])).toBe('vic-machine: nothing to configure: give --cpu, --memory or --volume-store\n');
+  });
+
+  it('debug restarts the endpoint logging every API request, records the level on the endpoint VM, and info turns it off', async () => {
+    const log = join(stateRoot, 'vch1', 'endpoint.log');
+    const docker = (...args: string[]) => dockerCli(dockerEnv.DOCKER_HOST!, join(work, 'docker-config'), args, { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dockerEnv.DOCKER_CERT_PATH! } });
+    const debugLines = (from: number) => readFileSync(log, 'utf8').slice(from).split('\n').filter((line) => line.startsWith('endpoint: debug: '));
+    const recorded = async () => (await vcsim.inventory()).vms.find((candidate) => candidate.name === 'vch1')!.extraConfig?.['guestinfo.vice./debug/log_level'];
+
+    const on = await vm(['debug'], ...pinned(), '--name', 'vch1');
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stderr).toContain('restarting the endpoint');
+    expect(exportedVariables(on.stdout)).toEqual(dockerEnv); // same address and certificates
+    expect(await recorded()).toBe('debug');
+    let from = statSync(log).size;
+    expect((await docker('info', '--format', '{{.Name}}')).stdout).toBe('vch1\n');
+    expect(debugLines(from)).toEqual(expect.arrayContaining([expect.stringMatching(/^endpoint: debug: GET \/(v[\d.]+\/)?info -> 200 \(\d+ ms\)$/)]));
+
+    const off = await vm(['debug'], ...pinned(), '--name', 'vch1', '--log-level', 'info');
+    expect(off.code, off.stderr).toBe(0);
+    expect(await recorded()).toBe('info');
+    from = statSync(log).size;
+    expect((await docker('info', '--format', '{{.Name}}')).stdout).toBe('vch1\n');
+    expect(debugLines(from)).toEqual([]);
+    expect((await vm(['debug'], ...pinned(), '--name', 'vch1', '--log-level', 'trace')).stderr).toBe('vic-machine: --log-level trace is not one of info, debug\n');
   });
 
   it('delete removes the endpoint, the endpoint VM, the image store folder, the vApp and the local folder; without --force it keeps the volume stores', async () => {

@@ -20,8 +20,12 @@
  *   --vsphere-datacenter PATH --vsphere-pool TYPE:VALUE (the VCH's resource pool or vApp; a moref,
  *   since vcsim's vApps have no inventory path) --vsphere-datastore DS --vsphere-store-folder F
  *   --vsphere-channel-host ADDRESS (where container VMs dial the endpoint's channel listeners)
+ *
+ * --log-level debug (vic-machine debug) logs every API request with its status; info (the default)
+ * logs only the lifecycle lines.
  */
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { moref, normalizeThumbprint, requireByInventoryPath, VimSession, type CertificatePolicy } from '@vic/vsphere';
@@ -94,6 +98,7 @@ const { values } = parseArgs({
     'vsphere-datastore': { type: 'string' },
     'vsphere-store-folder': { type: 'string' },
     'vsphere-channel-host': { type: 'string' },
+    'log-level': { type: 'string' },
   },
   strict: true,
 });
@@ -130,6 +135,8 @@ const tlsDir = values['tls-dir'];
 const name = required(values, 'name');
 const host = required(values, 'host');
 const port = parsePort(required(values, 'port'));
+const logLevel = values['log-level'] ?? 'info';
+if (logLevel !== 'info' && logLevel !== 'debug') usageError(`--log-level ${logLevel} is not one of info, debug`);
 const vsphereUrl = values['vsphere-url'];
 const vsphere = vsphereUrl
   ? await vsphereTarget(vsphereUrl).catch((error: Error) => {
@@ -152,6 +159,15 @@ const endpoint = await startVchEndpoint({
   process.exit(1);
 });
 console.log(`${LISTENING_PREFIX}${endpoint.dockerHost}`);
+if (logLevel === 'debug') logRequests(endpoint);
+
+/** One line per API request once it is answered (the raw server's events: fastify takes no hooks once listening). */
+function logRequests({ server }: VchEndpoint): void {
+  server.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const started = Date.now();
+    response.once('finish', () => console.log(`endpoint: debug: ${request.method} ${request.url} -> ${response.statusCode} (${Date.now() - started} ms)`));
+  });
+}
 
 let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {

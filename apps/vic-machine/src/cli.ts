@@ -5,17 +5,19 @@
  */
 import { DatastoreTransferError, TaskTimeoutError, VimFault, VimRequestError } from '@vic/vsphere';
 import { createVch } from './commands/create';
+import { debugVch } from './commands/debug';
 import { deleteVch } from './commands/delete';
 import { inspectVch } from './commands/inspect';
 import { listVchs } from './commands/ls';
 import { startExistingVch } from './commands/start';
 import { configureVsphereVch } from './commands/vsphere-configure';
 import { createVsphereVch } from './commands/vsphere-create';
+import { debugVsphereVch } from './commands/vsphere-debug';
 import { deleteVsphereVch } from './commands/vsphere-delete';
 import { inspectVsphereConfig, inspectVsphereVch } from './commands/vsphere-inspect';
 import { listVsphereVchs } from './commands/vsphere-ls';
 import { VicMachineError } from './errors';
-import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseLimit, parseName, parsePort, targetKind, type OptionName, type ParsedCommandLine } from './options';
+import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseLimit, parseLogLevel, parseName, parsePort, targetKind, type OptionName, type ParsedCommandLine } from './options';
 import { vchLayout } from './vch-layout';
 import { parseVolumeStores } from './vsphere/volume-store-flag';
 import { parseVsphereTarget } from './vsphere/vsphere-target';
@@ -31,6 +33,8 @@ local target (--target local): VCHs on this machine, each container a QEMU VM
   inspect  --name N     status, endpoint address and docker environment of a VCH
   ls                    one line per VCH: name, status, DOCKER_HOST
   delete   --name N     stop the endpoint and its VMs and remove the VCH
+  debug    --name N [--log-level debug|info]   the endpoint's log level (debug: a line per API request);
+                        a running endpoint restarts with it, its containers keep running
 
 vSphere target (--target [https://][user[:password]@]host[:port][/datacenter], --user, --password;
 --thumbprint T pins vSphere's certificate, --force accepts any; --compute-resource CLUSTER|HOST[/Resources/POOL]
@@ -46,7 +50,9 @@ machine with the vSphere backend (the endpoint VM has no network docker can reac
   ls                              the VCHs in the compute resource
   configure  --name N [--cpu MHZ] [--memory MB] [--volume-store DS/PATH:LABEL ...]
              change the vApp's limits, add volume stores; running containers are not touched
-  delete     --name N [--force]   remove the VCH; --force when container VMs are running
+  delete     --name N [--force]   remove the VCH; --force when container VMs are running (and to
+                                  delete its volume stores)
+  debug      --name N [--log-level debug|info]   as for local VCHs, recorded on the endpoint VM too
 
 every command: --state-root DIR (default ${DEFAULT_STATE_ROOT}), where each VCH has its local folder`;
 
@@ -56,6 +62,7 @@ const LOCAL_OPTIONS: Record<string, OptionName[]> = {
   inspect: ['name'],
   ls: [],
   delete: ['name'],
+  debug: ['name', 'log-level'],
 };
 const CONNECT: OptionName[] = ['user', 'password', 'thumbprint', 'force', 'compute-resource'];
 const VSPHERE_OPTIONS: Record<string, OptionName[]> = {
@@ -65,6 +72,7 @@ const VSPHERE_OPTIONS: Record<string, OptionName[]> = {
   ls: CONNECT,
   configure: [...CONNECT, 'name', 'cpu', 'memory', 'volume-store'],
   delete: [...CONNECT, 'name'],
+  debug: [...CONNECT, 'name', 'log-level'],
 };
 
 function checkOptions(command: string, allowedByCommand: Record<string, OptionName[]>, { given }: ParsedCommandLine, where: string): void {
@@ -101,6 +109,8 @@ async function runLocal(parsed: ParsedCommandLine, stateRoot: string): Promise<v
       return inspectVch(layout);
     case 'delete':
       return deleteVch(layout);
+    case 'debug':
+      return debugVch(layout, parseLogLevel(values['log-level']));
   }
 }
 
@@ -149,6 +159,8 @@ async function runVsphere(parsed: ParsedCommandLine, stateRoot: string): Promise
       return configureVsphereVch(layout, target, connect, { limits, volumeStores });
     case 'delete':
       return deleteVsphereVch(layout, target, connect);
+    case 'debug':
+      return debugVsphereVch(layout, target, connect, parseLogLevel(values['log-level']));
   }
 }
 

@@ -48,6 +48,7 @@ export async function launchEndpoint(layout: VchLayout, config: VchConfig, timeo
     '--port', String(config.port),
     ...(config.tls ? ['--tls-dir', layout.serverTls] : []),
     ...config.insecureRegistries.flatMap((registry) => ['--insecure-registry', registry]),
+    ...(config.logLevel === 'debug' ? ['--log-level', 'debug'] : []),
     ...(config.vsphere ? vsphereEndpointArgs(config.vsphere, layout, config.host) : []),
   ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: layout.dir });

@@ -34,6 +34,7 @@ const optionSpec = {
   'public-network': { type: 'string' },
   cpu: { type: 'string' },
   memory: { type: 'string' },
+  'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -76,6 +77,15 @@ export function parseLimit(flag: string, text: string | undefined): number | und
   const value = Number(text);
   if (text.trim() === '' || !Number.isInteger(value) || value < 1) throw new VicMachineError(`--${flag} ${text} is not a limit: a whole number above 0 (${flag === 'cpu' ? 'MHz' : 'MB'})`);
   return value;
+}
+
+/** The endpoint's log level: debug adds a line per API request (vic-machine debug). */
+export type LogLevel = 'info' | 'debug';
+
+export function parseLogLevel(text: string | undefined): LogLevel {
+  if (text === undefined) return 'debug';
+  if (text !== 'info' && text !== 'debug') throw new VicMachineError(`--log-level ${text} is not one of info, debug`);
+  return text;
 }
 
 export function parseName(name: string | undefined): string {

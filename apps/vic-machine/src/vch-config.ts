@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { VicMachineError } from './errors';
+import type { LogLevel } from './options';
 import type { VchLayout } from './vch-layout';
 import type { VsphereVch } from './vsphere/vsphere-vch';
 
@@ -14,6 +15,8 @@ export interface VchConfig {
   tls: boolean;
   insecureRegistries: string[];
   createdAt: string;
+  /** The endpoint's; absent means info. */
+  logLevel?: LogLevel;
   /** Container VMs run in vSphere there; absent for a local VCH. */
   vsphere?: VsphereVch;
 }

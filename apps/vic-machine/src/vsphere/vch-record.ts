@@ -17,6 +17,8 @@ export const RECORD_KEYS = {
   memoryLimit: 'guestinfo.vice./resources/memory_limit_mb',
   dockerHost: 'guestinfo.vice./endpoint/docker_host',
   tls: 'guestinfo.vice./endpoint/tls',
+  /** Set by `vic-machine debug`. */
+  logLevel: 'guestinfo.vice./debug/log_level',
 } as const;
 
 export interface VchRecord {
