@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { moref, readResourceConfig, VimSession } from '../packages/vsphere/src/index';
 import { ensureBootstrapIso } from './support/bootstrap-iso';
 import { dockerCli } from './support/docker-cli';
@@ -202,6 +202,7 @@ describe('vic-machine on vSphere: create, ls, inspect, configure, delete', () =>
     const result = await vicMachineVsphere(elsewhere, ['create'], ...pinned(), '--name', 'vch1');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('vic-machine: VCH name vch1 is taken: DC0/host/DC0_C0/Resources already holds a VirtualApp named vch1');
+    expect(result.stderr).not.toContain('removing what it made');
     expect((await vcsim.inventory()).vapps).toEqual(before);
     expect(existsSync(join(elsewhere, 'vch1'))).toBe(false);
   });
@@ -237,6 +238,11 @@ describe('vic-machine on vSphere: create, ls, inspect, configure, delete', () =>
       '--cpu 2000',
       '--memory 4096',
     ]);
+    // The local folder of a vSphere VCH is not a local VCH.
+    expect((await vm(['ls'], '--target', 'local')).stdout).toBe('NAME   STATUS   DOCKER_HOST\n');
+    expect((await vm(['delete'], '--target', 'local', '--name', 'vch1')).stderr).toBe(
+      `vic-machine: VCH vch1 is in vSphere (${vcsim.url}, DC0/host/DC0_C0/Resources); run vic-machine delete with that --target\n`,
+    );
     expect((await vm(['inspect'], ...pinned(), '--name', 'nope')).stderr).toBe('vic-machine: no VCH named nope in DC0/host/DC0_C0/Resources; vic-machine ls lists the VCHs there\n');
   });
 
@@ -267,7 +273,8 @@ describe('vic-machine on vSphere: create, ls, inspect, configure, delete', () =>
     expect(await recorded()).toBe('debug');
     let from = statSync(log).size;
     expect((await docker('info', '--format', '{{.Name}}')).stdout).toBe('vch1\n');
-    expect(debugLines(from)).toEqual(expect.arrayContaining([expect.stringMatching(/^endpoint: debug: GET \/(v[\d.]+\/)?info -> 200 \(\d+ ms\)$/)]));
+    // The line is written once the response is sent, which the CLI may see first.
+    await vi.waitFor(() => expect(debugLines(from)).toEqual(expect.arrayContaining([expect.stringMatching(/^endpoint: debug: GET \/(v[\d.]+\/)?info -> 200 \(\d+ ms\)$/)])), { timeout: 5_000, interval: 100 });
 
     const off = await vm(['debug'], ...pinned(), '--name', 'vch1', '--log-level', 'info');
     expect(off.code, off.stderr).toBe(0);

@@ -18,7 +18,8 @@ import { inspectVsphereConfig, inspectVsphereVch } from './commands/vsphere-insp
 import { listVsphereVchs } from './commands/vsphere-ls';
 import { VicMachineError } from './errors';
 import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseLimit, parseLogLevel, parseName, parsePort, targetKind, type OptionName, type ParsedCommandLine } from './options';
-import { vchLayout } from './vch-layout';
+import { readVchConfig, vchExists } from './vch-config';
+import { vchLayout, type VchLayout } from './vch-layout';
 import { parseVolumeStores } from './vsphere/volume-store-flag';
 import { parseVsphereTarget } from './vsphere/vsphere-target';
 
@@ -82,12 +83,20 @@ function checkOptions(command: string, allowedByCommand: Record<string, OptionNa
   if (extra) throw new VicMachineError(`vic-machine ${command} does not take --${extra} with ${where}`);
 }
 
+/** A vSphere VCH's local folder is not a local VCH: deleting it alone would orphan its vApp. */
+function refuseVsphereVch(layout: VchLayout, command: string): void {
+  if (!vchExists(layout)) return;
+  const { vsphere } = readVchConfig(layout);
+  if (vsphere) throw new VicMachineError(`VCH ${layout.name} is in vSphere (${vsphere.sdkUrl}, ${vsphere.computeResource}); run vic-machine ${command} with that --target`);
+}
+
 async function runLocal(parsed: ParsedCommandLine, stateRoot: string): Promise<void> {
   const { command, values } = parsed;
   checkOptions(command!, LOCAL_OPTIONS, parsed, '--target local');
   if (values.force && !values['no-tls']) throw new VicMachineError('--force only applies to --no-tls (plain HTTP on a non-loopback address)');
   if (command === 'ls') return listVchs(stateRoot);
   const layout = vchLayout(stateRoot, parseName(values.name));
+  if (command !== 'create') refuseVsphereVch(layout, command!);
   switch (command) {
     case 'create': {
       const tls = !values['no-tls'];

@@ -151,7 +151,7 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
     progress(`VCH ${name} is ready (${((Date.now() - started) / 1000).toFixed(1)} s). To use it:`);
     for (const line of dockerEnvLines(served, layout)) console.log(line);
   } catch (error) {
-    progress('create failed; removing what it made');
+    if (!rollback.empty) progress('create failed; removing what it made');
     const left = await rollback.run();
     if (left.length > 0) throw new VicMachineError(`${(error as Error).message}\nrollback could not remove:\n${left.map((line) => `  ${line}`).join('\n')}`);
     throw error;

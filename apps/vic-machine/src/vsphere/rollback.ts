@@ -12,6 +12,10 @@ export class Rollback {
     this.steps.push({ what, undo });
   }
 
+  get empty(): boolean {
+    return this.steps.length === 0;
+  }
+
   /** Undoes everything recorded; returns what could not be undone, with why. */
   async run(): Promise<string[]> {
     const left: string[] = [];
