@@ -319,3 +319,51 @@ describe('vic-machine create on vSphere: rollback', () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+describe('vic-machine on a standalone ESXi host (vcsim -esx): a resource pool instead of a vApp', () => {
+  let esx: Vcsim;
+  let session: VimSession;
+  const esxStateRoot = () => join(work, 'esx-state');
+  const onEsx = (command: string[], ...args: string[]) => vicMachineVsphere(esxStateRoot(), command, '--target', vcsimTarget(esx), '--force', ...args);
+
+  beforeAll(async () => {
+    esx = await startVcsim({ inventory: ['-esx', '-vm', '0'] });
+    session = await VimSession.login({ url: esx.url, username: esx.username, password: esx.password, certificate: { kind: 'insecure' } });
+  }, 300_000);
+  afterAll(async () => {
+    await session?.logout();
+    if (existsSync(join(esxStateRoot(), 'e1'))) await onEsx(['delete'], '--name', 'e1', '--force');
+    await esx?.stop();
+  });
+
+  it('create makes a resource pool with the limits, configure changes them with the containers untouched, delete removes it', async () => {
+    const created = await onEsx(['create'], '--name', 'e1', '--port', '0', '--cpu', '1500');
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toContain("creating the VCH's resource pool ha-datacenter/host/localhost.localdomain/Resources/e1 (CPU 1500 MHz, memory unlimited)");
+    let inventory = await esx.inventory();
+    expect(inventory.vapps).toEqual([]);
+    const pool = inventory.pools.find((candidate) => candidate.name === 'e1')!;
+    expect(inventory.vms.map((candidate) => [candidate.name, candidate.resourcePool])).toEqual([['e1', pool.ref]]);
+    const limits = async () => {
+      const allocation = await readResourceConfig(session, moref(pool.ref.type, pool.ref.value));
+      return [allocation.cpu.limit, allocation.memory.limit];
+    };
+    expect(await limits()).toEqual([1500, -1]);
+
+    const configured = await onEsx(['configure'], '--name', 'e1', '--cpu', '3000', '--memory', '1024');
+    expect(configured.code, configured.stderr).toBe(0);
+    expect(await limits()).toEqual([3000, 1024]);
+    const endpointVm = (await esx.inventory()).vms.find((candidate) => candidate.name === 'e1')!;
+    expect(endpointVm.extraConfig).toMatchObject({ 'guestinfo.vice./resources/cpu_limit_mhz': '3000', 'guestinfo.vice./resources/memory_limit_mb': '1024' });
+    const config = JSON.parse(readFileSync(join(esxStateRoot(), 'e1', 'vch.json'), 'utf8')) as { vsphere: { limits: unknown } };
+    expect(config.vsphere.limits).toEqual({ cpuMHz: 3000, memoryMB: 1024 });
+    expect((await onEsx(['inspect'], '--name', 'e1')).stdout).toContain('resource pool: ha-datacenter/host/localhost.localdomain/Resources/e1 (CPU 3000 MHz, memory 1024 MB)');
+
+    const deleted = await onEsx(['delete'], '--name', 'e1');
+    expect(deleted.code, deleted.stderr).toBe(0);
+    inventory = await esx.inventory();
+    expect(inventory.pools.map((candidate) => candidate.name)).toEqual(['Resources']);
+    expect(inventory.vms).toEqual([]);
+    expect(await datastoreEntries(esx)).toEqual([]);
+  });
+});

@@ -5,6 +5,7 @@ import { readVchConfig, vchExists, writeVchConfig } from '../vch-config';
 import type { VchLayout } from '../vch-layout';
 import { RECORD_KEYS, limitsExtraConfig, recordVolumeStores } from '../vsphere/vch-record';
 import { describeLimits, limitsResourceConfig } from '../vsphere/vch-limits';
+import { poolKind } from '../vsphere/vch-pool';
 import type { VsphereTarget } from '../vsphere/vsphere-target';
 import type { VchLimits, VolumeStore } from '../vsphere/vsphere-vch';
 import { requireVch, withVsphere, type ConnectFlags } from '../vsphere/vsphere-command';
@@ -16,8 +17,9 @@ export interface ConfigureChange {
 }
 
 /**
- * `vic-machine configure` on vSphere: changes the vApp's CPU and memory limits and adds volume
- * stores. The container VMs are not touched: a vApp's limits apply to what runs in it as it runs.
+ * `vic-machine configure` on vSphere: changes the CPU and memory limits of the VCH's vApp (or
+ * resource pool) and adds volume stores. The container VMs are not touched: a pool's limits apply
+ * to what runs in it as it runs.
  * The endpoint VM's record and the local vch.json follow.
  */
 export async function configureVsphereVch(layout: VchLayout, target: VsphereTarget, flags: ConnectFlags, change: ConfigureChange): Promise<void> {
@@ -33,10 +35,10 @@ export async function configureVsphereVch(layout: VchLayout, target: VsphereTarg
     const volumeStores = [...vch.record.volumeStores, ...change.volumeStores];
     // Limits first: the one step vSphere may refuse (vcsim's vApps lack UpdateConfig), before anything changed.
     if (change.limits.cpuMHz !== undefined || change.limits.memoryMB !== undefined) {
-      progress(`setting the limits of vApp ${connection.pool.path}/${layout.name}: ${describeLimits(limits)}`);
-      await updateResourceConfig(session, vch.vapp, { config: limitsResourceConfig(limits) }).catch((error: unknown) => {
+      progress(`setting the limits of ${poolKind(vch.pool)} ${connection.pool.path}/${layout.name}: ${describeLimits(limits)}`);
+      await updateResourceConfig(session, vch.pool, { config: limitsResourceConfig(limits) }).catch((error: unknown) => {
         if (error instanceof VimFault && error.faultName === 'MethodNotFound') {
-          throw new VicMachineError(`${target.host} cannot change the limits of vApp ${layout.name} (${error.message}); nothing was changed`);
+          throw new VicMachineError(`${target.host} cannot change the limits of ${poolKind(vch.pool)} ${layout.name} (${error.message}); nothing was changed`);
         }
         throw error;
       });

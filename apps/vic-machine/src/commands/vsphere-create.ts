@@ -1,5 +1,5 @@
 import { copyFileSync, createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createVApp, createVm, datastorePath, deleteDatastoreFile, destroyEntity, listChildren, makeDirectory, reconfigureVm, requireByInventoryPath, uploadFile } from '@vic/vsphere';
+import { createVm, datastorePath, deleteDatastoreFile, destroyEntity, listChildren, makeDirectory, reconfigureVm, requireByInventoryPath, uploadFile } from '@vic/vsphere';
 import { createCertificates } from '../certificates';
 import { dockerEnvLines, dockerHost } from '../endpoint-address';
 import { stopEndpoint } from '../endpoint-process';
@@ -14,7 +14,8 @@ import { applianceFolder, endpointVmConfig } from '../vsphere/endpoint-vm';
 import { checkVspherePrerequisites, type PrerequisiteFlags } from '../vsphere/prerequisites';
 import { Rollback } from '../vsphere/rollback';
 import { RECORD_KEYS, recordExtraConfig } from '../vsphere/vch-record';
-import { describeLimits, limitsResourceConfig } from '../vsphere/vch-limits';
+import { describeLimits } from '../vsphere/vch-limits';
+import { createVchPool, poolKind } from '../vsphere/vch-pool';
 import type { VsphereTarget } from '../vsphere/vsphere-target';
 import type { VchLimits, VsphereVch } from '../vsphere/vsphere-vch';
 
@@ -44,7 +45,7 @@ function checkLocal(options: VsphereCreateOptions): void {
 
 /**
  * `vic-machine create` on vSphere: checks every prerequisite first (login, certificate, compute
- * resource, datastores, networks, name), then makes the VCH's vApp with its limits, the image store
+ * resource, datastores, networks, name), then makes the VCH's vApp (a resource pool on ESXi) with its limits, the image store
  * folder with the bootstrap ISO, the volume store folders and the endpoint VM recording the VCH's
  * configuration, and starts the endpoint. The endpoint runs on this machine with the vSphere
  * backend: the appliance VM cannot be given a network docker could reach yet (issue 6). Any failure
@@ -78,9 +79,9 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
     copyFileSync(options.iso, layout.iso);
     writeFileSync(layout.vsphereCredentials, JSON.stringify({ username: target.username, password: target.password }), { mode: 0o600 });
 
-    progress(`creating vApp ${env.pool.path}/${name} (${describeLimits(limits)})`);
-    const vapp = await createVApp(session, env.pool.ref, name, { config: limitsResourceConfig(limits), vmFolder, annotation: `vic VCH ${name}` });
-    rollback.add(`vApp ${name}`, () => destroyEntity(session, vapp));
+    progress(`creating the VCH's ${env.apiType === 'VirtualCenter' ? 'vApp' : 'resource pool'} ${env.pool.path}/${name} (${describeLimits(limits)})`);
+    const pool = await createVchPool(session, env.pool.ref, name, limits, vmFolder);
+    rollback.add(`${poolKind(pool)} ${name}`, () => destroyEntity(session, pool));
 
     const storePath = datastorePath(datastore, storeFolder);
     await makeDirectory(session, storePath, env.datacenter.ref);
@@ -107,11 +108,11 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
       dockerHost: '',
       tls: options.tls,
     };
-    progress(`creating the endpoint VM ${name} in the vApp`);
+    progress(`creating the endpoint VM ${name} in the ${poolKind(pool)}`);
     await makeDirectory(session, datastorePath(datastore, applianceFolder(storeFolder)), env.datacenter.ref);
     const endpointVm = await createVm(
       session,
-      { folder: vmFolder, pool: vapp },
+      { folder: vmFolder, pool },
       await endpointVmConfig(session, {
         name,
         datastore,
@@ -130,7 +131,7 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
       insecure: options.flags.thumbprint === undefined && options.flags.force === true,
       datacenter: env.datacenter.path,
       computeResource: env.pool.path,
-      vapp,
+      pool,
       endpointVm,
       datastore,
       storeFolder,

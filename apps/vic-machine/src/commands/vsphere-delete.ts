@@ -6,6 +6,7 @@ import { progress } from '../progress';
 import { vchExists } from '../vch-config';
 import type { VchLayout } from '../vch-layout';
 import { killVchProcesses } from '../vch-processes';
+import { poolKind } from '../vsphere/vch-pool';
 import type { VsphereTarget } from '../vsphere/vsphere-target';
 import { requireVch, withVsphere, type ConnectFlags } from '../vsphere/vsphere-command';
 
@@ -51,8 +52,8 @@ export async function deleteVsphereVch(layout: VchLayout, target: VsphereTarget,
     } else if (vch.record.volumeStores.length > 0) {
       progress(`keeping the volume stores (${vch.record.volumeStores.map((store) => store.label).join(', ')}); delete --force removes them too`);
     }
-    progress(`destroying vApp ${connection.pool.path}/${layout.name}`);
-    await destroyEntity(session, vch.vapp);
+    progress(`destroying ${poolKind(vch.pool)} ${connection.pool.path}/${layout.name}`);
+    await destroyEntity(session, vch.pool);
   });
   if (vchExists(layout)) {
     progress(`removing ${layout.dir}`);

@@ -4,18 +4,19 @@ import { readVchConfig, vchExists } from '../vch-config';
 import type { VchLayout } from '../vch-layout';
 import { localEndpointStatus } from '../vsphere/local-status';
 import { describeLimits } from '../vsphere/vch-limits';
+import { poolKind } from '../vsphere/vch-pool';
 import type { VsphereTarget } from '../vsphere/vsphere-target';
 import { requireVch, withVsphere, type ConnectFlags } from '../vsphere/vsphere-command';
 
 /**
- * `vic-machine inspect` on vSphere: the VCH as the inventory records it (vApp limits read back
+ * `vic-machine inspect` on vSphere: the VCH as the inventory records it (its pool's limits read back
  * from vSphere, the endpoint VM's record, its container VMs), the local endpoint's status and the
  * docker environment.
  */
 export async function inspectVsphereVch(layout: VchLayout, stateRoot: string, target: VsphereTarget, flags: ConnectFlags): Promise<void> {
   await withVsphere(target, flags, async (connection) => {
     const vch = await requireVch(connection, layout.name);
-    const allocation = await readResourceConfig(connection.session, vch.vapp);
+    const allocation = await readResourceConfig(connection.session, vch.pool);
     const limit = (value: number) => (value < 0 ? undefined : value);
     const cpuMHz = limit(allocation.cpu.limit);
     const memoryMB = limit(allocation.memory.limit);
@@ -23,7 +24,7 @@ export async function inspectVsphereVch(layout: VchLayout, stateRoot: string, ta
     const { record } = vch;
     console.log(`VCH:           ${record.name}`);
     console.log(`status:        ${(await localEndpointStatus(stateRoot, layout.name)).long}`);
-    console.log(`vApp:          ${connection.pool.path}/${record.name} (${describeLimits({ ...(cpuMHz === undefined ? {} : { cpuMHz }), ...(memoryMB === undefined ? {} : { memoryMB }) })})`);
+    console.log(`${`${poolKind(vch.pool)}:`.padEnd(15)}${connection.pool.path}/${record.name} (${describeLimits({ ...(cpuMHz === undefined ? {} : { cpuMHz }), ...(memoryMB === undefined ? {} : { memoryMB }) })})`);
     console.log(`endpoint VM:   ${record.name} (${vch.endpointPower}; the endpoint process runs on the machine that created the VCH)`);
     console.log(`image store:   ${record.imageStore}`);
     for (const store of record.volumeStores) console.log(`volume store:  ${store.label} ds://${store.datastore}/${store.path}`);

@@ -13,7 +13,7 @@ export function vsphereEndpointArgs(vch: VsphereVch, layout: VchLayout, host: st
     ...(vch.thumbprint ? ['--vsphere-thumbprint', vch.thumbprint] : []),
     ...(vch.insecure ? ['--vsphere-insecure'] : []),
     '--vsphere-datacenter', vch.datacenter,
-    '--vsphere-pool', `${vch.vapp.type}:${vch.vapp.value}`,
+    '--vsphere-pool', `${vch.pool.type}:${vch.pool.value}`,
     '--vsphere-datastore', vch.datastore,
     '--vsphere-store-folder', vch.storeFolder,
     '--vsphere-channel-host', clientHost(host),

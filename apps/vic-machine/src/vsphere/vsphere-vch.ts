@@ -27,7 +27,8 @@ export interface VsphereVch {
   readonly datacenter: string;
   /** The compute resource's pool the vApp was made in, as an inventory path. */
   readonly computeResource: string;
-  readonly vapp: MoRef;
+  /** The VCH's own pool: a vApp on vCenter, a resource pool on ESXi (vch-pool.ts). */
+  readonly pool: MoRef;
   readonly endpointVm: MoRef;
   /** The image store: bootstrap ISO, layer disks and container VM folders. */
   readonly datastore: string;
