@@ -320,6 +320,32 @@ describe('vic-machine create on vSphere: rollback', () => {
   });
 });
 
+describe('vic-machine create on vSphere: stores that exist already', () => {
+  it('refuses an image store folder that exists (it may be another VCH\'s) before making anything', async () => {
+    expect(await datastoreEntries(vcsim, 'LocalDS_0', 'volumes')).toEqual(['logs', 'vch1']);
+    expect(await refused(['create'], [...pinned(), '--name', 'vch3', '--image-store', 'LocalDS_0/volumes'])).toBe(
+      'vic-machine: [LocalDS_0] volumes already exists: it may belong to another VCH; give --image-store a path of its own\n',
+    );
+  });
+
+  it('uses an existing volume store as it is, and a rollback leaves it and its data alone', async () => {
+    const busy = createServer();
+    const port = await new Promise<number>((resolve) => busy.listen(0, '127.0.0.1', () => resolve((busy.address() as { port: number }).port)));
+    try {
+      const before = await snapshot();
+      const result = await vm(['create'], ...pinned(), '--name', 'vch3', '--port', String(port), '--volume-store', 'LocalDS_0/volumes/vch1:default');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('volume store default: using the existing [LocalDS_0] volumes/vch1');
+      expect(result.stderr).toContain('rollback: removing vApp vch3');
+      expect(result.stderr).not.toContain('rollback: removing folder [LocalDS_0] volumes/vch1');
+      expect(await snapshot()).toEqual(before);
+      expect(await datastoreEntries(vcsim, 'LocalDS_0', 'volumes')).toEqual(['logs', 'vch1']);
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  });
+});
+
 describe('vic-machine on a standalone ESXi host (vcsim -esx): a resource pool instead of a vApp', () => {
   let esx: Vcsim;
   let session: VimSession;

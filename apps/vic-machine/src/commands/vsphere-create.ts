@@ -1,5 +1,5 @@
-import { copyFileSync, createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createVm, datastorePath, deleteDatastoreFile, destroyEntity, listChildren, makeDirectory, reconfigureVm, requireByInventoryPath, uploadFile } from '@vic/vsphere';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createVm, datastorePath, destroyEntity, listChildren, makeDirectory, reconfigureVm, requireByInventoryPath } from '@vic/vsphere';
 import { createCertificates } from '../certificates';
 import { dockerEnvLines, dockerHost } from '../endpoint-address';
 import { stopEndpoint } from '../endpoint-process';
@@ -16,6 +16,7 @@ import { Rollback } from '../vsphere/rollback';
 import { RECORD_KEYS, recordExtraConfig } from '../vsphere/vch-record';
 import { describeLimits } from '../vsphere/vch-limits';
 import { createVchPool, poolKind } from '../vsphere/vch-pool';
+import { checkImageStoreFree, createImageStore, createVolumeStores } from '../vsphere/vch-stores';
 import type { VsphereTarget } from '../vsphere/vsphere-target';
 import type { VchLimits, VsphereVch } from '../vsphere/vsphere-vch';
 
@@ -45,8 +46,8 @@ function checkLocal(options: VsphereCreateOptions): void {
 
 /**
  * `vic-machine create` on vSphere: checks every prerequisite first (login, certificate, compute
- * resource, datastores, networks, name), then makes the VCH's vApp (a resource pool on ESXi) with its limits, the image store
- * folder with the bootstrap ISO, the volume store folders and the endpoint VM recording the VCH's
+ * resource, datastores, networks, name), then makes the VCH's vApp (a resource pool on ESXi) with
+ * its limits, the image store folder with the bootstrap ISO, the volume store folders and the endpoint VM recording the VCH's
  * configuration, and starts the endpoint. The endpoint runs on this machine with the vSphere
  * backend: the appliance VM cannot be given a network docker could reach yet (issue 6). Any failure
  * undoes what was made.
@@ -67,6 +68,8 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
     const storeFolder = env.imageStore.folder === '' ? name : env.imageStore.folder;
     const volumeStores = options.flags.volumeStores ?? [];
     const vmFolder = await requireByInventoryPath(session, `${env.datacenter.path}/vm`, 'folder');
+    const placement = { session, datacenter: env.datacenter };
+    await checkImageStoreFree(placement, datastore, storeFolder);
     progress(`prerequisites OK: compute resource ${env.pool.path}, image store [${datastore}] ${storeFolder}, public network ${env.publicNetwork.path}${env.bridgeNetwork ? `, bridge network ${env.bridgeNetwork.path}` : ''}`);
 
     mkdirSync(options.stateRoot, { recursive: true });
@@ -83,17 +86,8 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
     const pool = await createVchPool(session, env.pool.ref, name, limits, vmFolder);
     rollback.add(`${poolKind(pool)} ${name}`, () => destroyEntity(session, pool));
 
-    const storePath = datastorePath(datastore, storeFolder);
-    await makeDirectory(session, storePath, env.datacenter.ref);
-    rollback.add(`image store folder ${storePath}`, () => deleteDatastoreFile(session, storePath, env.datacenter.ref));
-    progress(`uploading the bootstrap ISO (${(statSync(layout.iso).size / 1048576).toFixed(1)} MiB) to ${storePath}`);
-    await uploadFile(session, { datacenterPath: env.datacenter.path, datastore, path: `${storeFolder}/bootstrap.iso` }, { stream: createReadStream(layout.iso), size: statSync(layout.iso).size });
-    for (const store of volumeStores) {
-      const path = datastorePath(store.datastore, store.path);
-      progress(`creating volume store ${store.label} at ${path}`);
-      await makeDirectory(session, path, env.datacenter.ref);
-      rollback.add(`volume store folder ${path}`, () => deleteDatastoreFile(session, path, env.datacenter.ref));
-    }
+    await createImageStore(placement, rollback, datastore, storeFolder, layout.iso);
+    await createVolumeStores(placement, rollback, volumeStores);
 
     const createdAt = new Date().toISOString();
     const record = {
