@@ -1,7 +1,8 @@
 import { datastorePath, makeDirectory, reconfigureVm, updateResourceConfig, VimFault } from '@vic/vsphere';
 import { VicMachineError } from '../errors';
 import { progress } from '../progress';
-import { readVchConfig, vchExists, writeVchConfig } from '../vch-config';
+import { readVchConfig, writeVchConfig } from '../vch-config';
+import { isLocalFolderOf } from '../vsphere/local-status';
 import type { VchLayout } from '../vch-layout';
 import { RECORD_KEYS, limitsExtraConfig, recordVolumeStores } from '../vsphere/vch-record';
 import { describeLimits, limitsResourceConfig } from '../vsphere/vch-limits';
@@ -49,9 +50,9 @@ export async function configureVsphereVch(layout: VchLayout, target: VsphereTarg
       await makeDirectory(session, path, connection.datacenter.ref);
     }
     await reconfigureVm(session, vch.endpointVm, { extraConfig: { ...limitsExtraConfig(limits), [RECORD_KEYS.volumeStores]: recordVolumeStores(volumeStores) } });
-    if (vchExists(layout)) {
+    if (isLocalFolderOf(layout, vch.pool)) {
       const config = readVchConfig(layout);
-      if (config.vsphere) writeVchConfig(layout, { ...config, vsphere: { ...config.vsphere, limits, volumeStores } });
+      writeVchConfig(layout, { ...config, vsphere: { ...config.vsphere!, limits, volumeStores } });
     }
   });
   progress(`VCH ${layout.name} configured`);

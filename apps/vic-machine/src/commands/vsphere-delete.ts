@@ -3,9 +3,9 @@ import { datastorePath, deleteDatastoreFile, destroyEntity, powerOffVm, VimFault
 import { stopEndpoint } from '../endpoint-process';
 import { VicMachineError } from '../errors';
 import { progress } from '../progress';
-import { vchExists } from '../vch-config';
 import type { VchLayout } from '../vch-layout';
 import { killVchProcesses } from '../vch-processes';
+import { isLocalFolderOf } from '../vsphere/local-status';
 import { poolKind } from '../vsphere/vch-pool';
 import type { VsphereTarget } from '../vsphere/vsphere-target';
 import { requireVch, withVsphere, type ConnectFlags } from '../vsphere/vsphere-command';
@@ -26,7 +26,8 @@ export async function deleteVsphereVch(layout: VchLayout, target: VsphereTarget,
         `Delete failed: ${running.length} container VM(s) of VCH ${layout.name} are running (${running.map((vm) => vm.name).join(', ')}); stop them first, or run delete with --force`,
       );
     }
-    if (vchExists(layout)) {
+    const local = isLocalFolderOf(layout, vch.pool);
+    if (local) {
       progress(`stopping the endpoint of VCH ${layout.name}`);
       await stopEndpoint(layout);
       await killVchProcesses(layout);
@@ -54,11 +55,11 @@ export async function deleteVsphereVch(layout: VchLayout, target: VsphereTarget,
     }
     progress(`destroying ${poolKind(vch.pool)} ${connection.pool.path}/${layout.name}`);
     await destroyEntity(session, vch.pool);
+    if (local) {
+      progress(`removing ${layout.dir}`);
+      rmSync(layout.dir, { recursive: true, force: true });
+    }
   });
-  if (vchExists(layout)) {
-    progress(`removing ${layout.dir}`);
-    rmSync(layout.dir, { recursive: true, force: true });
-  }
   progress(`VCH ${layout.name} deleted`);
 }
 

@@ -1,8 +1,8 @@
 import { readResourceConfig } from '@vic/vsphere';
 import { dockerEnvLines } from '../endpoint-address';
-import { readVchConfig, vchExists } from '../vch-config';
+import { readVchConfig } from '../vch-config';
 import type { VchLayout } from '../vch-layout';
-import { localEndpointStatus } from '../vsphere/local-status';
+import { isLocalFolderOf, localEndpointStatus } from '../vsphere/local-status';
 import { describeLimits } from '../vsphere/vch-limits';
 import { poolKind } from '../vsphere/vch-pool';
 import type { VsphereTarget } from '../vsphere/vsphere-target';
@@ -23,7 +23,7 @@ export async function inspectVsphereVch(layout: VchLayout, stateRoot: string, ta
     const running = vch.containerVms.filter((vm) => vm.powerState === 'poweredOn').length;
     const { record } = vch;
     console.log(`VCH:           ${record.name}`);
-    console.log(`status:        ${(await localEndpointStatus(stateRoot, layout.name)).long}`);
+    console.log(`status:        ${(await localEndpointStatus(stateRoot, layout.name, vch.pool)).long}`);
     console.log(`${`${poolKind(vch.pool)}:`.padEnd(15)}${connection.pool.path}/${record.name} (${describeLimits({ ...(cpuMHz === undefined ? {} : { cpuMHz }), ...(memoryMB === undefined ? {} : { memoryMB }) })})`);
     console.log(`endpoint VM:   ${record.name} (${vch.endpointPower}; the endpoint process runs on the machine that created the VCH)`);
     console.log(`image store:   ${record.imageStore}`);
@@ -32,7 +32,7 @@ export async function inspectVsphereVch(layout: VchLayout, stateRoot: string, ta
     console.log(`containers:    ${vch.containerVms.length} VM(s), ${running} running`);
     console.log(`endpoint:      ${record.dockerHost} (${record.tls ? 'TLS, client certificates required' : 'plain HTTP, no authentication'})`);
     console.log(`created:       ${record.createdAt}`);
-    if (vchExists(layout)) {
+    if (isLocalFolderOf(layout, vch.pool)) {
       console.log('');
       for (const line of dockerEnvLines(readVchConfig(layout), layout)) console.log(line);
     }

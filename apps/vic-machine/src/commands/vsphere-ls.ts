@@ -8,7 +8,7 @@ export async function listVsphereVchs(stateRoot: string, target: VsphereTarget, 
   const rows = [['NAME', 'PATH', 'STATUS', 'DOCKER_HOST']];
   await withVsphere(target, flags, async (connection) => {
     for (const vch of await findVchs(connection.session, connection.pool.ref)) {
-      const status = await localEndpointStatus(stateRoot, vch.record.name);
+      const status = await localEndpointStatus(stateRoot, vch.record.name, vch.pool);
       rows.push([vch.record.name, `${connection.pool.path}/${vch.record.name}`, status.short, vch.record.dockerHost]);
     }
   });
