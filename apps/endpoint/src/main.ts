@@ -12,11 +12,29 @@
  *
  * Refusing plain HTTP on a non-loopback address is vic-machine's rule (checked before it makes
  * anything); this process trusts the arguments it was started with.
+ *
+ * With --vsphere-url the container VMs run in vSphere (the vSphere port layer) instead of as local
+ * QEMU processes:
+ *
+ *   --vsphere-url https://HOST/sdk --vsphere-credentials FILE (JSON {"username","password"}: a
+ *   password in argv would show in ps) [--vsphere-thumbprint T | --vsphere-insecure]
+ *   --vsphere-datacenter PATH --vsphere-pool TYPE:VALUE (the VCH's resource pool or vApp; a moref,
+ *   since vcsim's vApps have no inventory path) --vsphere-datastore DS --vsphere-store-folder F
+ *   --vsphere-channel-host ADDRESS (where container VMs dial the endpoint's channel listeners)
+ *   [--vsphere-bridge-network NET] (the bridge network's portgroup, a name in the datacenter's
+ *   network folder or an inventory path: Docker's
+ *   networks are IP networks on it; without one, containers can be on no network but none)
+ *
+ * --log-level debug (vic-machine debug) logs every API request with its status; info (the default)
+ * logs only the lifecycle lines.
  */
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { moref, nicBackingFor, normalizeThumbprint, requireByInventoryPath, VimSession, type CertificatePolicy } from '@vic/vsphere';
 import type { ServerTls } from './api/api-server';
+import type { VsphereTarget } from './portlayer/vsphere/vsphere-target';
 import { startVchEndpoint, type VchEndpoint } from './vch-endpoint';
 
 /** vic-machine waits for this line in the endpoint log (apps/vic-machine/src/endpoint-process.ts). */
@@ -88,14 +106,69 @@ const { values } = parseArgs({
     'insecure-registry': { type: 'string', multiple: true },
     'volume-store': { type: 'string', multiple: true },
     'bridge-network-range': { type: 'string' },
+    'vsphere-url': { type: 'string' },
+    'vsphere-credentials': { type: 'string' },
+    'vsphere-thumbprint': { type: 'string' },
+    'vsphere-insecure': { type: 'boolean' },
+    'vsphere-datacenter': { type: 'string' },
+    'vsphere-pool': { type: 'string' },
+    'vsphere-datastore': { type: 'string' },
+    'vsphere-store-folder': { type: 'string' },
+    'vsphere-channel-host': { type: 'string' },
+    'vsphere-bridge-network': { type: 'string' },
+    'log-level': { type: 'string' },
   },
   strict: true,
 });
+
+/** A network's inventory path: as given when it has one, else the name in the datacenter's network folder. */
+function networkPath(datacenterPath: string, network: string): string {
+  return network.includes('/') ? network : `${datacenterPath}/network/${network}`;
+}
+
+/** Logs in to vSphere and finds the VCH's place there, from the --vsphere-* flags. */
+async function vsphereTarget(url: string): Promise<VsphereTarget> {
+  const credentialsFile = required(values, 'vsphere-credentials');
+  let credentials: { username?: unknown; password?: unknown };
+  try {
+    credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as typeof credentials;
+  } catch (error) {
+    usageError(`cannot read the vSphere credentials in ${credentialsFile}: ${(error as Error).message}`);
+  }
+  if (typeof credentials.username !== 'string' || typeof credentials.password !== 'string') usageError(`${credentialsFile} must hold {"username": ..., "password": ...}`);
+  const thumbprint = values['vsphere-thumbprint'];
+  const certificate: CertificatePolicy = thumbprint ? { kind: 'thumbprint', thumbprint: normalizeThumbprint(thumbprint) } : values['vsphere-insecure'] ? { kind: 'insecure' } : { kind: 'ca' };
+  const [poolType, poolValue] = required(values, 'vsphere-pool').split(/:(.*)/s);
+  if (!poolValue || (poolType !== 'ResourcePool' && poolType !== 'VirtualApp')) usageError('--vsphere-pool must be ResourcePool:<moref> or VirtualApp:<moref>');
+  const datacenterPath = required(values, 'vsphere-datacenter');
+  const session = await VimSession.login({ url, username: credentials.username, password: credentials.password, certificate });
+  const bridgeNetwork = values['vsphere-bridge-network'];
+  return {
+    session,
+    datacenterPath,
+    datacenter: await requireByInventoryPath(session, datacenterPath, 'datacenter'),
+    vmFolder: await requireByInventoryPath(session, `${datacenterPath}/vm`, 'folder'),
+    pool: moref(poolType, poolValue),
+    datastore: required(values, 'vsphere-datastore'),
+    storeFolder: required(values, 'vsphere-store-folder'),
+    channelHost: required(values, 'vsphere-channel-host'),
+    ...(bridgeNetwork ? { bridgeNetwork: await nicBackingFor(session, await requireByInventoryPath(session, networkPath(datacenterPath, bridgeNetwork), 'network')) } : {}),
+  };
+}
 
 const tlsDir = values['tls-dir'];
 const name = required(values, 'name');
 const host = required(values, 'host');
 const port = parsePort(required(values, 'port'));
+const logLevel = values['log-level'] ?? 'info';
+if (logLevel !== 'info' && logLevel !== 'debug') usageError(`--log-level ${logLevel} is not one of info, debug`);
+const vsphereUrl = values['vsphere-url'];
+const vsphere = vsphereUrl
+  ? await vsphereTarget(vsphereUrl).catch((error: Error) => {
+      console.error(`endpoint: VCH ${name} cannot reach vSphere at ${vsphereUrl}: ${error.message}`);
+      process.exit(1);
+    })
+  : undefined;
 const endpoint = await startVchEndpoint({
   name,
   stateDir: required(values, 'state-dir'),
@@ -107,11 +180,21 @@ const endpoint = await startVchEndpoint({
   volumeStores: parseVolumeStores(values['volume-store'] ?? []),
   liveRestore: true,
   ...(values['bridge-network-range'] ? { bridgeNetworkRange: values['bridge-network-range'] } : {}),
+  ...(vsphere ? { vsphere } : {}),
 }).catch((error: Error) => {
   console.error(`endpoint: VCH ${name} cannot serve on ${host}:${port}: ${error.message}`);
   process.exit(1);
 });
 console.log(`${LISTENING_PREFIX}${endpoint.dockerHost}`);
+if (logLevel === 'debug') logRequests(endpoint);
+
+/** One line per API request once it is answered (the raw server's events: fastify takes no hooks once listening). */
+function logRequests({ server }: VchEndpoint): void {
+  server.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const started = Date.now();
+    response.once('finish', () => console.log(`endpoint: debug: ${request.method} ${request.url} -> ${response.statusCode} (${Date.now() - started} ms)`));
+  });
+}
 
 let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {

@@ -1,27 +1,31 @@
 #!/usr/bin/env node
 /**
- * vic-machine: creates and manages virtual container hosts (VCHs) on this machine.
- *
- *   vic-machine create  --target local --name N [--host H] [--port P] [--no-tls [--force]] [--insecure-registry R ...] [--volume-store DIR:LABEL ...] [--iso PATH]
- *   vic-machine start   --target local --name N
- *   vic-machine inspect --target local --name N
- *   vic-machine ls      --target local
- *   vic-machine delete  --target local --name N
- *
- * Every command takes --state-root DIR (default /var/lib/vic), where each VCH has its folder.
+ * vic-machine: creates and manages virtual container hosts (VCHs), on this machine (--target local)
+ * or in vSphere (--target [user:password@]host[/datacenter]). See USAGE.
  */
+import { DatastoreTransferError, TaskTimeoutError, VimFault, VimRequestError } from '@vic/vsphere';
 import { createVch } from './commands/create';
+import { debugVch } from './commands/debug';
 import { deleteVch } from './commands/delete';
 import { inspectVch } from './commands/inspect';
 import { listVchs } from './commands/ls';
 import { startExistingVch } from './commands/start';
+import { configureVsphereVch } from './commands/vsphere-configure';
+import { createVsphereVch } from './commands/vsphere-create';
+import { debugVsphereVch } from './commands/vsphere-debug';
+import { deleteVsphereVch } from './commands/vsphere-delete';
+import { inspectVsphereConfig, inspectVsphereVch } from './commands/vsphere-inspect';
+import { listVsphereVchs } from './commands/vsphere-ls';
 import { VicMachineError } from './errors';
-import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseName, parsePort, parseTarget, parseVolumeStores, type OptionName, type ParsedCommandLine } from './options';
-import { vchLayout } from './vch-layout';
+import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseLimit, parseLogLevel, parseName, parsePort, parseVolumeStores as parseLocalVolumeStores, targetKind, type OptionName, type ParsedCommandLine } from './options';
+import { readVchConfig, vchExists } from './vch-config';
+import { vchLayout, type VchLayout } from './vch-layout';
+import { parseVolumeStores } from './vsphere/volume-store-flag';
+import { parseVsphereTarget } from './vsphere/vsphere-target';
 
-const USAGE = `usage: vic-machine <command> --target local [options]
+const USAGE = `usage: vic-machine <command> --target local|[user:password@]host[/datacenter] [options]
 
-commands:
+local target (--target local): VCHs on this machine, each container a QEMU VM
   create   --name N [--host ADDRESS] [--port P] [--no-tls [--force]] [--insecure-registry R ...]
            [--volume-store DIR:LABEL ...] [--iso PATH]
            make a VCH and start its endpoint; prints the docker environment to use it
@@ -32,37 +36,69 @@ commands:
   inspect  --name N     status, endpoint address and docker environment of a VCH
   ls                    one line per VCH: name, status, DOCKER_HOST
   delete   --name N     stop the endpoint and its VMs and remove the VCH
+  debug    --name N [--log-level debug|info]   the endpoint's log level (debug: a line per API request);
+                        a running endpoint restarts with it, its containers keep running
 
-every command: --state-root DIR (default ${DEFAULT_STATE_ROOT})`;
+vSphere target (--target [https://][user[:password]@]host[:port][/datacenter], --user, --password;
+--thumbprint T pins vSphere's certificate, --force accepts any; --compute-resource CLUSTER|HOST[/Resources/POOL]
+when there are several): container VMs run in the VCH's vApp; the endpoint process runs on this
+machine with the vSphere backend (the endpoint VM has no network docker can reach yet)
+  create     --name N [--image-store DS[/PATH]] [--volume-store DS/PATH:LABEL ...] [--public-network NET]
+             [--bridge-network NET] [--cpu MHZ] [--memory MB] [--host ADDRESS] [--port P] [--no-tls]
+             [--insecure-registry R ...] [--iso PATH]
+             checks every prerequisite first; makes the vApp (with the limits), the image store folder
+             with the bootstrap ISO, the volume store folders and the endpoint VM; undoes it all on failure
+  start      --name N             start the VCH's endpoint again
+  inspect    --name N [config]    the VCH as the inventory records it; "config": its create options
+  ls                              the VCHs in the compute resource
+  configure  --name N [--cpu MHZ] [--memory MB] [--volume-store DS/PATH:LABEL ...]
+             change the vApp's limits, add volume stores; running containers are not touched
+  delete     --name N [--force]   remove the VCH; --force when container VMs are running (and to
+                                  delete its volume stores)
+  debug      --name N [--log-level debug|info]   as for local VCHs, recorded on the endpoint VM too
 
-const commandOptions: Record<string, OptionName[]> = {
-  create: ['host', 'port', 'no-tls', 'force', 'insecure-registry', 'volume-store', 'iso'],
-  start: [],
-  inspect: [],
+every command: --state-root DIR (default ${DEFAULT_STATE_ROOT}), where each VCH has its local folder`;
+
+const LOCAL_OPTIONS: Record<string, OptionName[]> = {
+  create: ['name', 'host', 'port', 'no-tls', 'force', 'insecure-registry', 'volume-store', 'iso'],
+  start: ['name'],
+  inspect: ['name'],
   ls: [],
-  delete: [],
+  delete: ['name'],
+  debug: ['name', 'log-level'],
+};
+const CONNECT: OptionName[] = ['user', 'password', 'thumbprint', 'force', 'compute-resource'];
+const VSPHERE_OPTIONS: Record<string, OptionName[]> = {
+  create: [...CONNECT, 'name', 'image-store', 'volume-store', 'public-network', 'bridge-network', 'cpu', 'memory', 'host', 'port', 'no-tls', 'insecure-registry', 'iso'],
+  start: [...CONNECT, 'name'],
+  inspect: [...CONNECT, 'name'],
+  ls: CONNECT,
+  configure: [...CONNECT, 'name', 'cpu', 'memory', 'volume-store'],
+  delete: [...CONNECT, 'name'],
+  debug: [...CONNECT, 'name', 'log-level'],
 };
 
-function checkOptions(command: string, { given, values }: ParsedCommandLine): void {
-  const allowed = new Set<OptionName>(['target', 'state-root', ...(command === 'ls' ? [] : ['name' as const]), ...(commandOptions[command] ?? [])]);
-  const extra = [...given].find((option) => !allowed.has(option));
-  if (extra) throw new VicMachineError(`vic-machine ${command} does not take --${extra}`);
-  if (values.force && !values['no-tls']) throw new VicMachineError('--force only applies to --no-tls (plain HTTP on a non-loopback address)');
+function checkOptions(command: string, allowedByCommand: Record<string, OptionName[]>, { given }: ParsedCommandLine, where: string): void {
+  const allowed = allowedByCommand[command];
+  if (allowed === undefined) throw new VicMachineError(`unknown command ${command} for ${where}; commands: ${Object.keys(allowedByCommand).join(', ')}`);
+  const extra = [...given].find((option) => option !== 'target' && option !== 'state-root' && !allowed.includes(option));
+  if (extra) throw new VicMachineError(`vic-machine ${command} does not take --${extra} with ${where}`);
 }
 
-async function run(argv: string[]): Promise<void> {
-  const parsed = parseCommandLine(argv);
+/** A vSphere VCH's local folder is not a local VCH: deleting it alone would orphan its vApp. */
+function refuseVsphereVch(layout: VchLayout, command: string): void {
+  if (!vchExists(layout)) return;
+  const { vsphere } = readVchConfig(layout);
+  if (vsphere) throw new VicMachineError(`VCH ${layout.name} is in vSphere (${vsphere.sdkUrl}, ${vsphere.computeResource}); run vic-machine ${command} with that --target`);
+}
+
+async function runLocal(parsed: ParsedCommandLine, stateRoot: string): Promise<void> {
   const { command, values } = parsed;
-  if (values.help || command === undefined || command === 'help') {
-    console.log(USAGE);
-    return;
-  }
-  if (!(command in commandOptions)) throw new VicMachineError(`unknown command ${command}; commands: ${Object.keys(commandOptions).join(', ')}`);
-  checkOptions(command, parsed);
-  parseTarget(values.target);
-  const stateRoot = values['state-root'] ?? DEFAULT_STATE_ROOT;
+  checkOptions(command!, LOCAL_OPTIONS, parsed, '--target local');
+  if (values.force && !values['no-tls']) throw new VicMachineError('--force only applies to --no-tls (plain HTTP on a non-loopback address)');
   if (command === 'ls') return listVchs(stateRoot);
   const layout = vchLayout(stateRoot, parseName(values.name));
+  if (command !== 'create') refuseVsphereVch(layout, command!);
   switch (command) {
     case 'create': {
       const tls = !values['no-tls'];
@@ -74,23 +110,97 @@ async function run(argv: string[]): Promise<void> {
         tls,
         force: values.force ?? false,
         insecureRegistries: values['insecure-registry'] ?? [],
-        volumeStores: parseVolumeStores(values['volume-store'] ?? []),
+        volumeStores: parseLocalVolumeStores(values['volume-store'] ?? []),
         iso: values.iso ?? DEFAULT_ISO,
       });
     }
     case 'start':
       return startExistingVch(layout);
     case 'inspect':
+      if (parsed.subcommand === 'config') throw new VicMachineError('inspect config is for vSphere targets; vic-machine inspect shows a local VCH');
       return inspectVch(layout);
     case 'delete':
       return deleteVch(layout);
+    case 'debug':
+      return debugVch(layout, parseLogLevel(values['log-level']));
   }
+}
+
+async function runVsphere(parsed: ParsedCommandLine, stateRoot: string): Promise<void> {
+  const { command, values } = parsed;
+  checkOptions(command!, VSPHERE_OPTIONS, parsed, 'a vSphere target');
+  const target = parseVsphereTarget({ target: values.target, ...(values.user === undefined ? {} : { user: values.user }), ...(values.password === undefined ? {} : { password: values.password }) });
+  const connect = {
+    ...(values.thumbprint === undefined ? {} : { thumbprint: values.thumbprint }),
+    ...(values.force === undefined ? {} : { force: values.force }),
+    ...(values['compute-resource'] === undefined ? {} : { computeResource: values['compute-resource'] }),
+  };
+  if (command === 'ls') return listVsphereVchs(stateRoot, target, connect);
+  const layout = vchLayout(stateRoot, parseName(values.name));
+  const volumeStores = parseVolumeStores(values['volume-store'] ?? []);
+  const cpuMHz = parseLimit('cpu', values.cpu);
+  const memoryMB = parseLimit('memory', values.memory);
+  const limits = { ...(cpuMHz === undefined ? {} : { cpuMHz }), ...(memoryMB === undefined ? {} : { memoryMB }) };
+  switch (command) {
+    case 'create': {
+      const tls = !values['no-tls'];
+      return createVsphereVch({
+        layout,
+        stateRoot,
+        host: parseHost(values.host),
+        port: parsePort(values.port, tls),
+        tls,
+        insecureRegistries: values['insecure-registry'] ?? [],
+        iso: values.iso ?? DEFAULT_ISO,
+        target,
+        limits,
+        flags: {
+          ...connect,
+          ...(values['image-store'] === undefined ? {} : { imageStore: values['image-store'] }),
+          ...(values['public-network'] === undefined ? {} : { publicNetwork: values['public-network'] }),
+          ...(values['bridge-network'] === undefined ? {} : { bridgeNetwork: values['bridge-network'] }),
+          volumeStores,
+        },
+      });
+    }
+    case 'start':
+      return startExistingVch(layout);
+    case 'inspect':
+      return parsed.subcommand === 'config' ? inspectVsphereConfig(layout, target, connect) : inspectVsphereVch(layout, stateRoot, target, connect);
+    case 'configure':
+      return configureVsphereVch(layout, target, connect, { limits, volumeStores });
+    case 'delete':
+      return deleteVsphereVch(layout, target, connect);
+    case 'debug':
+      return debugVsphereVch(layout, target, connect, parseLogLevel(values['log-level']));
+  }
+}
+
+async function run(argv: string[]): Promise<void> {
+  const parsed = parseCommandLine(argv);
+  const { command, values } = parsed;
+  if (values.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const stateRoot = values['state-root'] ?? DEFAULT_STATE_ROOT;
+  return targetKind(values.target) === 'local' ? runLocal(parsed, stateRoot) : runVsphere(parsed, stateRoot);
+}
+
+/** The user's message for a failure, or undefined for a bug (which keeps its stack trace). */
+function userMessage(error: unknown): string | undefined {
+  if (error instanceof VicMachineError) return error.message;
+  // vSphere's own refusals and transport failures are messages for the user too, not crashes.
+  if (error instanceof VimFault) return `vSphere: ${error.faultName}: ${error.message}`;
+  if (error instanceof VimRequestError || error instanceof DatastoreTransferError || error instanceof TaskTimeoutError) return `vSphere: ${error.message}`;
+  return undefined;
 }
 
 try {
   await run(process.argv.slice(2));
 } catch (error) {
-  if (!(error instanceof VicMachineError)) throw error;
-  console.error(`vic-machine: ${error.message}`);
+  const message = userMessage(error);
+  if (message === undefined) throw error;
+  console.error(`vic-machine: ${message}`);
   process.exitCode = 1;
 }

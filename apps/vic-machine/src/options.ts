@@ -22,8 +22,20 @@ const optionSpec = {
   'no-tls': { type: 'boolean' },
   force: { type: 'boolean' },
   'insecure-registry': { type: 'string', multiple: true },
+  // DIR:LABEL locally, DATASTORE/PATH:LABEL on vSphere.
   'volume-store': { type: 'string', multiple: true },
   iso: { type: 'string' },
+  // vSphere targets (VIC's flag names).
+  user: { type: 'string', short: 'u' },
+  password: { type: 'string' },
+  thumbprint: { type: 'string' },
+  'compute-resource': { type: 'string', short: 'r' },
+  'image-store': { type: 'string', short: 'i' },
+  'bridge-network': { type: 'string', short: 'b' },
+  'public-network': { type: 'string' },
+  cpu: { type: 'string' },
+  memory: { type: 'string' },
+  'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -31,6 +43,8 @@ export type OptionName = keyof typeof optionSpec;
 
 export interface ParsedCommandLine {
   command: string | undefined;
+  /** What the command acts on beyond --name: `inspect config`. */
+  subcommand: string | undefined;
   given: Set<OptionName>;
   values: ReturnType<typeof parseArgs<{ options: typeof optionSpec; allowPositionals: true }>>['values'];
 }
@@ -42,16 +56,37 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   } catch (error) {
     throw new VicMachineError((error as Error).message);
   }
-  if (parsed.positionals.length > 1) throw new VicMachineError(`unexpected argument ${parsed.positionals[1]}`);
+  const [command, subcommand, extra] = parsed.positionals;
+  if (subcommand !== undefined && !(command === 'inspect' && subcommand === 'config')) throw new VicMachineError(`unexpected argument ${subcommand}`);
+  if (extra !== undefined) throw new VicMachineError(`unexpected argument ${extra}`);
   const given = new Set(Object.keys(parsed.values) as OptionName[]);
-  return { command: parsed.positionals[0], given, values: parsed.values };
+  return { command, subcommand, given, values: parsed.values };
 }
 
-/** Only the local target exists: VCHs on this machine, each container a QEMU VM. */
-export function parseTarget(target: string | undefined): 'local' {
-  if (target === undefined) throw new VicMachineError('--target is required; the supported target is local (--target local)');
-  if (target !== 'local') throw new VicMachineError(`--target ${target} is not supported; the supported target is local`);
-  return target;
+/**
+ * `local`: VCHs on this machine, each container a QEMU VM; anything else is a vSphere address
+ * (vsphere/vsphere-target.ts parses it).
+ */
+export function targetKind(target: string | undefined): 'local' | 'vsphere' {
+  if (target === undefined) throw new VicMachineError('--target is required: local (--target local) or a vSphere address ([user:password@]host[/datacenter])');
+  return target === 'local' ? 'local' : 'vsphere';
+}
+
+/** A limit in MHz or MB, as VIC's --cpu and --memory took them. */
+export function parseLimit(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < 1) throw new VicMachineError(`--${flag} ${text} is not a limit: a whole number above 0 (${flag === 'cpu' ? 'MHz' : 'MB'})`);
+  return value;
+}
+
+/** The endpoint's log level: debug adds a line per API request (vic-machine debug). */
+export type LogLevel = 'info' | 'debug';
+
+export function parseLogLevel(text: string | undefined): LogLevel {
+  if (text === undefined) return 'debug';
+  if (text !== 'info' && text !== 'debug') throw new VicMachineError(`--log-level ${text} is not one of info, debug`);
+  return text;
 }
 
 export function parseName(name: string | undefined): string {

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { VicMachineError } from './errors';
+import type { LogLevel } from './options';
 import type { VchLayout } from './vch-layout';
+import type { VsphereVch } from './vsphere/vsphere-vch';
 
 /** vch.json: what vic-machine needs to start, reach and describe a VCH's endpoint. */
 export interface VchConfig {
@@ -15,6 +17,10 @@ export interface VchConfig {
   /** Volume store label -> directory; absent when only the default store in the VCH's state is used. */
   volumeStores?: Record<string, string>;
   createdAt: string;
+  /** The endpoint's; absent means info. */
+  logLevel?: LogLevel;
+  /** Container VMs run in vSphere there; absent for a local VCH. */
+  vsphere?: VsphereVch;
 }
 
 /** Writes vch.json through a temp file and a rename, so a reader never sees half of it. */

@@ -5,7 +5,7 @@ import { readVchConfig } from '../vch-config';
 import { vchLayout } from '../vch-layout';
 import { vchStatus } from '../vch-status';
 
-/** `vic-machine ls`: one line per VCH under the state root: name, status, DOCKER_HOST. */
+/** `vic-machine ls`: one line per local VCH under the state root (vSphere VCHs are listed by their --target): name, status, DOCKER_HOST. */
 export async function listVchs(stateRoot: string): Promise<void> {
   const names = existsSync(stateRoot)
     ? readdirSync(stateRoot, { withFileTypes: true })
@@ -17,6 +17,7 @@ export async function listVchs(stateRoot: string): Promise<void> {
   for (const name of names) {
     const layout = vchLayout(stateRoot, name);
     const config = readVchConfig(layout);
+    if (config.vsphere) continue;
     rows.push([name, (await vchStatus(layout, config)).state, dockerHost(config)]);
   }
   const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));

@@ -3,6 +3,7 @@ import { VicMachineError } from '../errors';
 import { certificatePolicy, untrustedCertificateError } from './certificate-trust';
 import { lookupComputeResource, lookupDatacenter, lookupDatastore, lookupNetwork, type Lookup } from './inventory-lookup';
 import type { VsphereTarget } from './vsphere-target';
+import type { VolumeStore } from './vsphere-vch';
 
 export interface PrerequisiteFlags {
   readonly thumbprint?: string;
@@ -12,6 +13,8 @@ export interface PrerequisiteFlags {
   readonly imageStore?: string;
   readonly publicNetwork?: string;
   readonly bridgeNetwork?: string;
+  /** Each store's datastore must exist. */
+  readonly volumeStores?: readonly VolumeStore[];
 }
 
 export interface Located {
@@ -49,7 +52,8 @@ export async function checkVspherePrerequisites(target: VsphereTarget, flags: Pr
       publicNetwork: await lookupNetwork(session, datacenter.path, flags.publicNetwork ?? DEFAULT_PUBLIC_NETWORK, '--public-network'),
       ...(flags.bridgeNetwork === undefined ? {} : { bridgeNetwork: await lookupNetwork(session, datacenter.path, flags.bridgeNetwork, '--bridge-network') }),
     };
-    const issues = Object.values(lookups).flatMap((lookup: Lookup) => (lookup.ok ? [] : [lookup.issue]));
+    const volumeStores = await Promise.all((flags.volumeStores ?? []).map((store) => lookupDatastore(session, datacenter.path, store.datastore, '--volume-store')));
+    const issues = [...Object.values(lookups), ...volumeStores].flatMap((lookup: Lookup) => (lookup.ok ? [] : [lookup.issue]));
     if (issues.length > 0) throw new VicMachineError(issues.join('\n'));
     const located = (lookup: Lookup): Located => (lookup.ok ? { ref: lookup.ref, path: lookup.path } : unreachable());
     return {
@@ -67,7 +71,8 @@ export async function checkVspherePrerequisites(target: VsphereTarget, flags: Pr
   }
 }
 
-async function login(target: VsphereTarget, flags: PrerequisiteFlags): Promise<VimSession> {
+/** A session, or VIC's message for a refused certificate, a failed login or an unreachable host. */
+export async function login(target: VsphereTarget, flags: PrerequisiteFlags): Promise<VimSession> {
   try {
     return await VimSession.login({
       url: target.sdkUrl,
@@ -81,6 +86,21 @@ async function login(target: VsphereTarget, flags: PrerequisiteFlags): Promise<V
       throw new VicMachineError(`Failed to log in to ${target.host} as ${target.username}: ${error.message}`);
     }
     if (error instanceof VimRequestError) throw new VicMachineError(`Cannot connect to ${target.host}: ${(error.cause as Error)?.message ?? error.message}`);
+    throw error;
+  }
+}
+
+/** What every command but create needs: a session, the datacenter and the compute resource's pool. */
+export async function connectVsphere(target: VsphereTarget, flags: Pick<PrerequisiteFlags, 'thumbprint' | 'force' | 'computeResource'>): Promise<Pick<VsphereEnvironment, 'session' | 'datacenter' | 'pool'>> {
+  const session = await login(target, flags);
+  try {
+    const datacenter = await lookupDatacenter(session, target.datacenter);
+    if (!datacenter.ok) throw new VicMachineError(datacenter.issue);
+    const pool = await lookupComputeResource(session, datacenter.path, flags.computeResource);
+    if (!pool.ok) throw new VicMachineError(pool.issue);
+    return { session, datacenter: { ref: datacenter.ref, path: datacenter.path }, pool: { ref: pool.ref, path: pool.path } };
+  } catch (error) {
+    await session.logout();
     throw error;
   }
 }

@@ -1,0 +1,63 @@
+import { readResourceConfig } from '@vic/vsphere';
+import { dockerEnvLines } from '../endpoint-address';
+import { readVchConfig } from '../vch-config';
+import type { VchLayout } from '../vch-layout';
+import { isLocalFolderOf, localEndpointStatus } from '../vsphere/local-status';
+import { describeLimits } from '../vsphere/vch-limits';
+import { poolKind } from '../vsphere/vch-pool';
+import type { VsphereTarget } from '../vsphere/vsphere-target';
+import { requireVch, withVsphere, type ConnectFlags } from '../vsphere/vsphere-command';
+
+/**
+ * `vic-machine inspect` on vSphere: the VCH as the inventory records it (its pool's limits read back
+ * from vSphere, the endpoint VM's record, its container VMs), the local endpoint's status and the
+ * docker environment.
+ */
+export async function inspectVsphereVch(layout: VchLayout, stateRoot: string, target: VsphereTarget, flags: ConnectFlags): Promise<void> {
+  await withVsphere(target, flags, async (connection) => {
+    const vch = await requireVch(connection, layout.name);
+    const allocation = await readResourceConfig(connection.session, vch.pool);
+    const limit = (value: number) => (value < 0 ? undefined : value);
+    const cpuMHz = limit(allocation.cpu.limit);
+    const memoryMB = limit(allocation.memory.limit);
+    const running = vch.containerVms.filter((vm) => vm.powerState === 'poweredOn').length;
+    const { record } = vch;
+    console.log(`VCH:           ${record.name}`);
+    console.log(`status:        ${(await localEndpointStatus(stateRoot, layout.name, vch.pool)).long}`);
+    console.log(`${`${poolKind(vch.pool)}:`.padEnd(15)}${connection.pool.path}/${record.name} (${describeLimits({ ...(cpuMHz === undefined ? {} : { cpuMHz }), ...(memoryMB === undefined ? {} : { memoryMB }) })})`);
+    console.log(`endpoint VM:   ${record.name} (${vch.endpointPower}; the endpoint process runs on the machine that created the VCH)`);
+    console.log(`image store:   ${record.imageStore}`);
+    for (const store of record.volumeStores) console.log(`volume store:  ${store.label} ds://${store.datastore}/${store.path}`);
+    console.log(`networks:      public ${record.publicNetwork}${record.bridgeNetwork ? `, bridge ${record.bridgeNetwork}` : ''}`);
+    console.log(`containers:    ${vch.containerVms.length} VM(s), ${running} running`);
+    console.log(`endpoint:      ${record.dockerHost} (${record.tls ? 'TLS, client certificates required' : 'plain HTTP, no authentication'})`);
+    console.log(`created:       ${record.createdAt}`);
+    if (isLocalFolderOf(layout, vch.pool)) {
+      console.log('');
+      for (const line of dockerEnvLines(readVchConfig(layout), layout)) console.log(line);
+    }
+  });
+}
+
+/**
+ * `vic-machine inspect config`: the VCH's configuration as the create options that would make it
+ * again, as VIC's printed it (credentials left out).
+ */
+export async function inspectVsphereConfig(layout: VchLayout, target: VsphereTarget, flags: ConnectFlags): Promise<void> {
+  await withVsphere(target, flags, async (connection) => {
+    const { record } = await requireVch(connection, layout.name);
+    const options = [
+      `--target ${target.host}${target.datacenter ? `/${target.datacenter}` : ''}`,
+      `--name ${record.name}`,
+      `--compute-resource ${connection.pool.path.replace(/^[^/]+\/host\//, '').replace(/\/Resources$/, '')}`,
+      `--image-store ${record.imageStore.replace(/^ds:\/\//, '')}`,
+      ...record.volumeStores.map((store) => `--volume-store ${store.datastore}/${store.path}:${store.label}`),
+      `--public-network ${JSON.stringify(record.publicNetwork)}`,
+      ...(record.bridgeNetwork ? [`--bridge-network ${JSON.stringify(record.bridgeNetwork)}`] : []),
+      ...(record.limits.cpuMHz === undefined ? [] : [`--cpu ${record.limits.cpuMHz}`]),
+      ...(record.limits.memoryMB === undefined ? [] : [`--memory ${record.limits.memoryMB}`]),
+      ...(record.tls ? [] : ['--no-tls']),
+    ];
+    for (const option of options) console.log(option);
+  });
+}
