@@ -117,6 +117,14 @@ describe('vic-machine create on vSphere: prerequisites first, each failure chang
     ]);
   });
 
+  it('reports a container network on an unknown portgroup, and refuses one without a gateway before connecting', async () => {
+    const unknown = await refused(['create'], [...pinned(), '--compute-resource', 'DC0_C0', '--name', 'vch1', '--container-network', 'nowhere:public', '--container-network-gateway', 'nowhere:10.99.0.1/24']);
+    expect(unknown).toBe(`vic-machine: network 'nowhere' not found. Suggested values for --container-network: "DC0_DVPG0", "DVS0-DVUplinks-9", "VM Network"\n`);
+    expect(await refused(['create'], [...pinned(), '--name', 'vch1', '--container-network', 'VM Network:public'])).toBe(
+      'vic-machine: --container-network VM Network:public: give its --container-network-gateway VM Network:GATEWAY/PREFIX (vic has no DHCP for container networks)\n',
+    );
+  });
+
   it('refuses bad flags before connecting', async () => {
     expect(await refused(['create'], [...pinned(), '--name', 'vch1', '--cpu', 'lots'])).toBe('vic-machine: --cpu lots is not a limit: a whole number above 0 (MHz)\n');
     expect(await refused(['create'], [...pinned(), '--name', 'vch1', '--volume-store', 'LocalDS_0/vols'])).toBe(
@@ -142,6 +150,7 @@ describe('vic-machine on vSphere: create, ls, inspect, configure, delete', () =>
       ['create'], ...pinned(), '--name', 'vch1', '--port', '0',
       '--image-store', 'LocalDS_0/stores', '--volume-store', 'LocalDS_0/volumes/vch1:default',
       '--bridge-network', 'DC0_DVPG0', '--cpu', '2000', '--memory', '4096',
+      '--container-network', 'VM Network:public', '--container-network-gateway', 'VM Network:10.99.0.1/24', '--container-network-ip-range', 'VM Network:10.99.0.128/25',
     );
     expect(result.code, result.stderr).toBe(0);
     // Progress on the long steps, on stderr; stdout is only what a shell evaluates.
@@ -194,6 +203,11 @@ describe('vic-machine on vSphere: create, ls, inspect, configure, delete', () =>
       env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: env.DOCKER_CERT_PATH! },
     });
     expect(info.stdout).toBe('vch1 vSphere Integrated Containers (vSphere)\n');
+    // The container network is a Docker network of the VCH, with the range it was given.
+    const network = await dockerCli(env.DOCKER_HOST!, join(work, 'docker-config'), ['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{.IPRange}}{{end}}', 'public'], {
+      env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: env.DOCKER_CERT_PATH! },
+    });
+    expect(network.stdout, network.stderr).toBe('10.99.0.0/24 10.99.0.1 10.99.0.128/25\n');
   });
 
   it('refuses a name the compute resource already holds, changing nothing', async () => {

@@ -116,9 +116,27 @@ const { values } = parseArgs({
     'vsphere-store-folder': { type: 'string' },
     'vsphere-channel-host': { type: 'string' },
     'vsphere-bridge-network': { type: 'string' },
+    'vsphere-container-network': { type: 'string', multiple: true },
     'log-level': { type: 'string' },
   },
   strict: true,
+});
+
+interface ContainerNetworkFlag {
+  portgroup: string;
+  alias: string;
+  subnet: string;
+  gateway: string;
+  ipRange?: string;
+}
+
+/** `--vsphere-container-network '{"portgroup","alias","subnet","gateway","ipRange"?}'`, as vic-machine writes them. */
+const containerNetworks = (values['vsphere-container-network'] ?? []).map((text): ContainerNetworkFlag => {
+  try {
+    return JSON.parse(text) as ContainerNetworkFlag;
+  } catch (error) {
+    usageError(`--vsphere-container-network ${text}: ${(error as Error).message}`);
+  }
 });
 
 /** A network's inventory path: as given when it has one, else the name in the datacenter's network folder. */
@@ -153,6 +171,11 @@ async function vsphereTarget(url: string): Promise<VsphereTarget> {
     storeFolder: required(values, 'vsphere-store-folder'),
     channelHost: required(values, 'vsphere-channel-host'),
     ...(bridgeNetwork ? { bridgeNetwork: await nicBackingFor(session, await requireByInventoryPath(session, networkPath(datacenterPath, bridgeNetwork), 'network')) } : {}),
+    containerNetworks: Object.fromEntries(
+      await Promise.all(
+        containerNetworks.map(async (network) => [network.portgroup, await nicBackingFor(session, await requireByInventoryPath(session, networkPath(datacenterPath, network.portgroup), 'network'))] as const),
+      ),
+    ),
   };
 }
 
@@ -181,6 +204,7 @@ const endpoint = await startVchEndpoint({
   liveRestore: true,
   ...(values['bridge-network-range'] ? { bridgeNetworkRange: values['bridge-network-range'] } : {}),
   ...(vsphere ? { vsphere } : {}),
+  containerNetworks: containerNetworks.map(({ portgroup, alias, subnet, gateway, ipRange }) => ({ alias, portgroup, ipam: { subnet, gateway, ...(ipRange ? { ipRange } : {}) } })),
 }).catch((error: Error) => {
   console.error(`endpoint: VCH ${name} cannot serve on ${host}:${port}: ${error.message}`);
   process.exit(1);

@@ -20,6 +20,7 @@ import { VicMachineError } from './errors';
 import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseLimit, parseLogLevel, parseName, parsePort, parseVolumeStores as parseLocalVolumeStores, targetKind, type OptionName, type ParsedCommandLine } from './options';
 import { readVchConfig, vchExists } from './vch-config';
 import { vchLayout, type VchLayout } from './vch-layout';
+import { parseContainerNetworks } from './vsphere/container-network-flag';
 import { parseVolumeStores } from './vsphere/volume-store-flag';
 import { parseVsphereTarget } from './vsphere/vsphere-target';
 
@@ -44,7 +45,8 @@ vSphere target (--target [https://][user[:password]@]host[:port][/datacenter], -
 when there are several): container VMs run in the VCH's vApp; the endpoint process runs on this
 machine with the vSphere backend (the endpoint VM has no network docker can reach yet)
   create     --name N [--image-store DS[/PATH]] [--volume-store DS/PATH:LABEL ...] [--public-network NET]
-             [--bridge-network NET] [--cpu MHZ] [--memory MB] [--host ADDRESS] [--port P] [--no-tls]
+             [--bridge-network NET] [--container-network PORTGROUP:ALIAS --container-network-gateway PORTGROUP:GW/PREFIX
+             [--container-network-ip-range PORTGROUP:CIDR] ...] [--cpu MHZ] [--memory MB] [--host ADDRESS] [--port P] [--no-tls]
              [--insecure-registry R ...] [--iso PATH]
              checks every prerequisite first; makes the vApp (with the limits), the image store folder
              with the bootstrap ISO, the volume store folders and the endpoint VM; undoes it all on failure
@@ -69,7 +71,7 @@ const LOCAL_OPTIONS: Record<string, OptionName[]> = {
 };
 const CONNECT: OptionName[] = ['user', 'password', 'thumbprint', 'force', 'compute-resource'];
 const VSPHERE_OPTIONS: Record<string, OptionName[]> = {
-  create: [...CONNECT, 'name', 'image-store', 'volume-store', 'public-network', 'bridge-network', 'cpu', 'memory', 'host', 'port', 'no-tls', 'insecure-registry', 'iso'],
+  create: [...CONNECT, 'name', 'image-store', 'volume-store', 'public-network', 'bridge-network', 'container-network', 'container-network-gateway', 'container-network-ip-range', 'cpu', 'memory', 'host', 'port', 'no-tls', 'insecure-registry', 'iso'],
   start: [...CONNECT, 'name'],
   inspect: [...CONNECT, 'name'],
   ls: CONNECT,
@@ -160,6 +162,7 @@ async function runVsphere(parsed: ParsedCommandLine, stateRoot: string): Promise
           ...(values['public-network'] === undefined ? {} : { publicNetwork: values['public-network'] }),
           ...(values['bridge-network'] === undefined ? {} : { bridgeNetwork: values['bridge-network'] }),
           volumeStores,
+          containerNetworks: parseContainerNetworks(values['container-network'] ?? [], values['container-network-gateway'] ?? [], values['container-network-ip-range'] ?? []),
         },
       });
     }

@@ -132,6 +132,7 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
       volumeStores,
       publicNetwork: env.publicNetwork.path,
       ...(env.bridgeNetwork ? { bridgeNetwork: env.bridgeNetwork.path } : {}),
+      containerNetworks: options.flags.containerNetworks ?? [],
       limits,
     };
     const config: VchConfig = { name, host: options.host, port: options.port, tls: options.tls, insecureRegistries: options.insecureRegistries, createdAt, vsphere };

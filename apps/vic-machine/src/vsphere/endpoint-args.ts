@@ -18,5 +18,6 @@ export function vsphereEndpointArgs(vch: VsphereVch, layout: VchLayout, host: st
     '--vsphere-store-folder', vch.storeFolder,
     '--vsphere-channel-host', clientHost(host),
     ...(vch.bridgeNetwork ? ['--vsphere-bridge-network', vch.bridgeNetwork] : []),
+    ...(vch.containerNetworks ?? []).flatMap((network) => ['--vsphere-container-network', JSON.stringify(network)]),
   ];
 }

@@ -3,6 +3,7 @@ import { VicMachineError } from '../errors';
 import { certificatePolicy, untrustedCertificateError } from './certificate-trust';
 import { lookupComputeResource, lookupDatacenter, lookupDatastore, lookupNetwork, type Lookup } from './inventory-lookup';
 import type { VsphereTarget } from './vsphere-target';
+import type { ContainerNetwork } from './container-network-flag';
 import type { VolumeStore } from './vsphere-vch';
 
 export interface PrerequisiteFlags {
@@ -15,6 +16,8 @@ export interface PrerequisiteFlags {
   readonly bridgeNetwork?: string;
   /** Each store's datastore must exist. */
   readonly volumeStores?: readonly VolumeStore[];
+  /** Each container network's portgroup must exist. */
+  readonly containerNetworks?: readonly ContainerNetwork[];
 }
 
 export interface Located {
@@ -53,7 +56,8 @@ export async function checkVspherePrerequisites(target: VsphereTarget, flags: Pr
       ...(flags.bridgeNetwork === undefined ? {} : { bridgeNetwork: await lookupNetwork(session, datacenter.path, flags.bridgeNetwork, '--bridge-network') }),
     };
     const volumeStores = await Promise.all((flags.volumeStores ?? []).map((store) => lookupDatastore(session, datacenter.path, store.datastore, '--volume-store')));
-    const issues = [...Object.values(lookups), ...volumeStores].flatMap((lookup: Lookup) => (lookup.ok ? [] : [lookup.issue]));
+    const containerNetworks = await Promise.all((flags.containerNetworks ?? []).map((network) => lookupNetwork(session, datacenter.path, network.portgroup, '--container-network')));
+    const issues = [...Object.values(lookups), ...volumeStores, ...containerNetworks].flatMap((lookup: Lookup) => (lookup.ok ? [] : [lookup.issue]));
     if (issues.length > 0) throw new VicMachineError(issues.join('\n'));
     const located = (lookup: Lookup): Located => (lookup.ok ? { ref: lookup.ref, path: lookup.path } : unreachable());
     return {

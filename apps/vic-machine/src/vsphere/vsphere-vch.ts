@@ -1,3 +1,4 @@
+import type { ContainerNetwork } from './container-network-flag';
 import type { MoRef } from '@vic/vsphere';
 
 /** A volume store: VIC's `--volume-store datastore/path:label`. */
@@ -36,5 +37,7 @@ export interface VsphereVch {
   readonly volumeStores: readonly VolumeStore[];
   readonly publicNetwork: string;
   readonly bridgeNetwork?: string;
+  /** Portgroups offered to containers as Docker networks. */
+  readonly containerNetworks?: readonly ContainerNetwork[];
   readonly limits: VchLimits;
 }
