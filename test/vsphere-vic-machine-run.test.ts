@@ -69,6 +69,12 @@ describe('vic-machine create on vSphere, then docker through the VCH', () => {
     await ok('load', '-q', '-i', archive);
 
     expect(await ok('run', '--rm', 'busybox', 'echo', 'hello')).toBe('hello\n');
+    // A volume's VMDK goes to the folder of its volume store (--volume-store LocalDS_0/volumes/vch-run:default).
+    await ok('run', '--rm', '-v', 'data:/data', 'busybox', 'sh', '-c', 'echo kept > /data/file');
+    expect(await ok('run', '--rm', '-v', 'data:/data', 'busybox', 'cat', '/data/file')).toBe('kept\n');
+    expect(await datastoreEntries(vcsim, 'LocalDS_0', 'volumes/vch-run')).toEqual(['data-flat.vmdk', 'data.vmdk']);
+    await ok('volume', 'rm', 'data');
+    expect(await datastoreEntries(vcsim, 'LocalDS_0', 'volumes/vch-run')).toEqual([]);
     // The container VM came and went; the (powered-off) endpoint VM is all the vApp holds.
     expect((await vappVms()).map((candidate) => [candidate.name, candidate.powerState])).toEqual([['vch-run', 'poweredOff']]);
     expect(host.errors).toEqual([]);

@@ -117,6 +117,7 @@ const { values } = parseArgs({
     'vsphere-channel-host': { type: 'string' },
     'vsphere-bridge-network': { type: 'string' },
     'vsphere-container-network': { type: 'string', multiple: true },
+    'vsphere-volume-store': { type: 'string', multiple: true },
     'log-level': { type: 'string' },
   },
   strict: true,
@@ -137,6 +138,22 @@ const containerNetworks = (values['vsphere-container-network'] ?? []).map((text)
   } catch (error) {
     usageError(`--vsphere-container-network ${text}: ${(error as Error).message}`);
   }
+});
+
+/**
+ * `--vsphere-volume-store '{"label","datastore","path"}'` (vic-machine's --volume-store on vSphere):
+ * the store keeps its VMDKs in that datastore folder, and the endpoint's volume store of that label
+ * its freshly formatted disks in a local folder of the VCH.
+ */
+const vsphereVolumeStores = (values['vsphere-volume-store'] ?? []).map((text) => {
+  let store: { label?: unknown; datastore?: unknown; path?: unknown };
+  try {
+    store = JSON.parse(text) as typeof store;
+  } catch (error) {
+    usageError(`--vsphere-volume-store ${text}: ${(error as Error).message}`);
+  }
+  if (typeof store.label !== 'string' || typeof store.datastore !== 'string' || typeof store.path !== 'string') usageError(`--vsphere-volume-store ${text} must hold {"label","datastore","path"}`);
+  return { label: store.label, datastore: store.datastore, folder: store.path, localDir: join(required(values, 'state-dir'), 'volumes', 'stores', store.label) };
 });
 
 /** A network's inventory path: as given when it has one, else the name in the datacenter's network folder. */
@@ -171,6 +188,7 @@ async function vsphereTarget(url: string): Promise<VsphereTarget> {
     storeFolder: required(values, 'vsphere-store-folder'),
     channelHost: required(values, 'vsphere-channel-host'),
     ...(bridgeNetwork ? { bridgeNetwork: await nicBackingFor(session, await requireByInventoryPath(session, networkPath(datacenterPath, bridgeNetwork), 'network')) } : {}),
+    volumeStores: vsphereVolumeStores.map(({ localDir, datastore, folder }) => ({ localDir, datastore, folder })),
     containerNetworks: Object.fromEntries(
       await Promise.all(
         containerNetworks.map(async (network) => [network.portgroup, await nicBackingFor(session, await requireByInventoryPath(session, networkPath(datacenterPath, network.portgroup), 'network'))] as const),
@@ -200,7 +218,7 @@ const endpoint = await startVchEndpoint({
   port,
   ...(tlsDir ? { tls: readTls(tlsDir) } : {}),
   insecureRegistries: values['insecure-registry'] ?? [],
-  volumeStores: parseVolumeStores(values['volume-store'] ?? []),
+  volumeStores: { ...Object.fromEntries(vsphereVolumeStores.map((store) => [store.label, store.localDir])), ...parseVolumeStores(values['volume-store'] ?? []) },
   liveRestore: true,
   ...(values['bridge-network-range'] ? { bridgeNetworkRange: values['bridge-network-range'] } : {}),
   ...(vsphere ? { vsphere } : {}),

@@ -19,5 +19,6 @@ export function vsphereEndpointArgs(vch: VsphereVch, layout: VchLayout, host: st
     '--vsphere-channel-host', clientHost(host),
     ...(vch.bridgeNetwork ? ['--vsphere-bridge-network', vch.bridgeNetwork] : []),
     ...(vch.containerNetworks ?? []).flatMap((network) => ['--vsphere-container-network', JSON.stringify(network)]),
+    ...vch.volumeStores.flatMap((store) => ['--vsphere-volume-store', JSON.stringify({ label: store.label, datastore: store.datastore, path: store.path })]),
   ];
 }

@@ -15,7 +15,7 @@ export interface ContainerVmLayout {
   layerDisks: string[];
   /** The container's own disk, relative to the VCH's folder. */
   writableDisk: string;
-  /** Its volumes' disks, relative to the VCH's folder, in the order they are mounted. */
+  /** Its volumes' disks, as datastore paths (their stores may be anywhere), in the order they are mounted. */
   volumeDisks: string[];
   channelPort: number;
   /** The container's NICs, one per Docker network it is on: on that network's portgroup, or the bridge network's. */
@@ -48,8 +48,8 @@ function nicBacking(target: VsphereTarget, portgroup: string | undefined, contai
  */
 export function containerVmConfig(target: VsphereTarget, layout: ContainerVmLayout): VmConfig {
   const disks = [
-    ...layout.layerDisks.map((path) => ({ path, mode: 'independent_nonpersistent' as const })),
-    { path: layout.writableDisk, mode: 'persistent' as const },
+    ...layout.layerDisks.map((path) => ({ path: storePath(target, path), mode: 'independent_nonpersistent' as const })),
+    { path: storePath(target, layout.writableDisk), mode: 'persistent' as const },
     // Independent: a volume is not part of the VM's snapshots, it belongs to no VM.
     ...layout.volumeDisks.map((path) => ({ path, mode: 'independent_persistent' as const })),
   ];
@@ -66,7 +66,7 @@ export function containerVmConfig(target: VsphereTarget, layout: ContainerVmLayo
       deviceConfigSpec('add', pvscsiController(SCSI_CONTROLLER_KEY)),
       ...layout.nics.map((nic, index) => deviceConfigSpec('add', vmxnet3({ key: -40 - index, backing: nicBacking(target, nic.portgroup, layout.containerId), macAddress: nic.mac }))),
       ...disks.map((entry, index) =>
-        deviceConfigSpec('add', disk({ key: -20 - index, path: storePath(target, entry.path), controllerKey: SCSI_CONTROLLER_KEY, unitNumber: diskSlot(index).unit, mode: entry.mode })),
+        deviceConfigSpec('add', disk({ key: -20 - index, path: entry.path, controllerKey: SCSI_CONTROLLER_KEY, unitNumber: diskSlot(index).unit, mode: entry.mode })),
       ),
     ],
     extraConfig: {

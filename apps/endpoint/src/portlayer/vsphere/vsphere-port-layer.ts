@@ -10,7 +10,7 @@ import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, Sessi
 import { createWritableDisk } from '../writable-disk';
 import { containerVmConfig, diskSlot } from './container-vm-config';
 import { ensureStoreFolder, storeFileExists, storePath, uploadAsVmdk, uploadToStore } from './datastore-files';
-import type { VsphereTarget } from './vsphere-target';
+import type { VsphereTarget, VsphereVolumeStore } from './vsphere-target';
 
 /** Booting the ISO through BIOS and isolinux takes longer than the local backend's direct kernel boot. */
 const BOOT_TIMEOUT_MS = 120_000;
@@ -24,9 +24,9 @@ const CHANNEL_PORT_KEY = 'vic.channel.port';
 /** What a container may write on vSphere (see scratchVmdk). */
 const SCRATCH_DISK_MIB = 1024;
 
-/** Where a volume's disk lives on the datastore: named as the volume store names its file ("<volume>.ext4"). */
-function volumeVmdkPath(localDiskOrName: string): string {
-  return `volumes/${basename(localDiskOrName).replace(/\.ext4$/, '')}.vmdk`;
+/** A volume's VMDK in its folder: named as the volume store names its file ("<volume>.ext4"). */
+function volumeVmdkName(localDiskOrName: string): string {
+  return `${basename(localDiskOrName).replace(/\.ext4$/, '')}.vmdk`;
 }
 
 export interface VspherePortLayerOptions {
@@ -225,7 +225,7 @@ export class VspherePortLayer implements PortLayer {
    * operation).
    */
   private async detachSharedDisks(vm: MoRef): Promise<void> {
-    const shared = [storePath(this.target, 'images/'), storePath(this.target, 'volumes/')];
+    const shared = [storePath(this.target, 'images/'), ...this.volumePlaces().map((place) => storePath(place, ''))];
     const disks = (await readDevices(this.target.session, vm)).filter(
       (device) => device.type === 'VirtualDisk' && shared.some((folder) => device.backing?.fileName?.startsWith(folder)),
     );
@@ -238,14 +238,32 @@ export class VspherePortLayer implements PortLayer {
    * first time a container mounts it; from then on the datastore's copy is the volume.
    */
   private async volumeVmdk(localDisk: string): Promise<string> {
-    const relative = volumeVmdkPath(localDisk);
-    if (!(await storeFileExists(this.target, relative))) await uploadAsVmdk(this.target, localDisk, relative);
-    return relative;
+    const store = (this.target.volumeStores ?? []).find((candidate) => localDisk.startsWith(`${candidate.localDir}/`));
+    const place = store ? this.storePlace(store) : this.defaultVolumePlace();
+    const relative = volumeVmdkName(localDisk);
+    if (!(await storeFileExists(place, relative))) await uploadAsVmdk(place, localDisk, relative);
+    return storePath(place, relative);
   }
 
   async removeVolume(name: string): Promise<void> {
-    const relative = volumeVmdkPath(name);
-    if (await storeFileExists(this.target, relative)) await deleteVirtualDisk(this.target.session, storePath(this.target, relative), this.target.datacenter);
+    const relative = volumeVmdkName(name);
+    for (const place of this.volumePlaces()) {
+      if (await storeFileExists(place, relative)) await deleteVirtualDisk(this.target.session, storePath(place, relative), this.target.datacenter);
+    }
+  }
+
+  /** The datastore folders volumes may be in: each volume store's, and the VCH folder's `volumes/`. */
+  private volumePlaces(): VsphereTarget[] {
+    return [...(this.target.volumeStores ?? []).map((store) => this.storePlace(store)), this.defaultVolumePlace()];
+  }
+
+  /** The target seen from another datastore folder: the datastore-file helpers then address that folder. */
+  private storePlace(store: VsphereVolumeStore): VsphereTarget {
+    return { ...this.target, datastore: store.datastore, storeFolder: store.folder };
+  }
+
+  private defaultVolumePlace(): VsphereTarget {
+    return { ...this.target, storeFolder: `${this.target.storeFolder}/volumes` };
   }
 
   private async findVm(containerId: string): Promise<MoRef | undefined> {

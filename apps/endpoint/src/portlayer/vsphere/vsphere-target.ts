@@ -23,4 +23,16 @@ export interface VsphereTarget {
   bridgeNetwork?: NicBacking;
   /** The portgroups of the VCH's container networks (--container-network), by portgroup name. */
   containerNetworks?: Record<string, NicBacking>;
+  /**
+   * Where the volume stores keep their VMDKs (vic-machine --volume-store datastore/path:label),
+   * each by the local directory the endpoint's volume store of that label keeps its disks in.
+   * A volume of no such store goes to the VCH folder's `volumes/`.
+   */
+  volumeStores?: VsphereVolumeStore[];
+}
+
+export interface VsphereVolumeStore {
+  localDir: string;
+  datastore: string;
+  folder: string;
 }
