@@ -213,7 +213,7 @@ describe('vic-machine on vSphere: create, ls, inspect, configure, delete', () =>
   it('refuses a name the compute resource already holds, changing nothing', async () => {
     const elsewhere = join(work, 'other-machine');
     const before = (await vcsim.inventory()).vapps;
-    const result = await vicMachineVsphere(elsewhere, ['create'], ...pinned(), '--name', 'vch1');
+    const result = await vicMachineVsphere(elsewhere, ['create'], ...pinned(), '--name', 'vch1', '--port', '0');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('vic-machine: VCH name vch1 is taken: DC0/host/DC0_C0/Resources already holds a VirtualApp named vch1');
     expect(result.stderr).not.toContain('removing what it made');
