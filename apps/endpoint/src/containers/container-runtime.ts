@@ -377,7 +377,7 @@ export class ContainerRuntime {
     const running = this.running.get(record.id);
     if (!running) return fail('CONFLICT', `Container ${record.id} is not running`);
     if (running.paused) return fail('CONFLICT', `Container ${record.id} is already paused`);
-    await running.vm.pause();
+    await running.vm.client.pause();
     running.paused = true;
     await this.update(record.id, { ...record.state, status: 'paused' });
     this.emit(record, 'pause');
@@ -390,7 +390,7 @@ export class ContainerRuntime {
     const record = found.value;
     const running = this.running.get(record.id);
     if (!running?.paused) return fail('CONFLICT', `Container ${record.id} is not paused`);
-    await running.vm.resume();
+    await running.vm.client.unpause();
     running.paused = false;
     await this.update(record.id, { ...record.state, status: 'running' });
     this.emit(record, 'unpause');
@@ -482,7 +482,7 @@ export class ContainerRuntime {
   private async signal(record: ContainerRecord, running: RunningContainer, signal: string): Promise<void> {
     if (running.paused) {
       // A frozen process acts on no signal but SIGKILL; dockerd's stop and kill act on paused containers too.
-      await running.vm.resume();
+      await running.vm.client.unpause();
       running.paused = false;
       await this.update(record.id, { ...this.options.store.get(record.id)!.state, status: 'running' });
     }

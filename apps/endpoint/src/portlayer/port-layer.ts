@@ -53,9 +53,6 @@ export interface PortForward {
 /** A powered-on container VM whose tether has mounted the container's root. */
 export interface ContainerVmHandle {
   client: TetherClient;
-  /** Freezes the container's processes where they are (docker pause); the tether keeps serving. */
-  pause(): Promise<void>;
-  resume(): Promise<void>;
   /** Resolves (never rejects) once the VM is off, however it got there. */
   poweredOff: Promise<void>;
   /** Powers the VM off now (forcibly if it will not go) and drops the channel. */

@@ -195,6 +195,15 @@ export class TetherClient extends EventEmitter<{ event: [GuestEvent]; disconnect
     return this.request({ op: 'statPath', path });
   }
 
+  /** Freezes the container's processes (the guest's cgroup2 freezer, docker pause); the tether keeps serving. */
+  async pause(): Promise<void> {
+    await this.request({ op: 'pause' });
+  }
+
+  async unpause(): Promise<void> {
+    await this.request({ op: 'unpause' });
+  }
+
   ping(): Promise<{ time: number }> {
     return this.request({ op: 'ping' });
   }

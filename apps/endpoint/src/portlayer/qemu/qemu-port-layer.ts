@@ -65,12 +65,6 @@ export class QemuPortLayer implements PortLayer {
     void vm.vm.exited.then(forget);
     return {
       client: vm.client,
-      pause: async () => {
-        await vm.client.request({ op: 'pause' });
-      },
-      resume: async () => {
-        await vm.client.request({ op: 'unpause' });
-      },
       poweredOff: vm.vm.exited.then(() => undefined),
       powerOff: () => vm.stop(),
       plugSegment: (nic) => plugSegmentNic(vm.vm, nic),

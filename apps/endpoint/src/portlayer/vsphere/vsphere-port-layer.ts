@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { DiskRef, MountSpec } from '@vic/protocol';
+import { GUESTINFO_KEYS, type DiskRef, type MountSpec } from '@vic/protocol';
 import { copyVirtualDisk, createVm, deleteVirtualDisk, destroyVm, deviceConfigSpec, existingDevice, readDevices, listPoolVms, powerOffVm, powerOnVm, readVm, reconfigureVm, VimFault, waitForProperties, WaitTimeoutError, type MoRef } from '@vic/vsphere';
 import { ChannelListener } from '../../tether-bridge/channel-dialer';
 import { TetherClient } from '../../tether-bridge/tether-client';
@@ -47,13 +47,13 @@ interface ContainerVmState {
 /**
  * The vSphere backend: each container VM is a VM in the VCH's resource pool or vApp, in its own
  * folder on the image store, booting the bootstrap ISO. Its Docker networks are IP networks on the
- * VCH's bridge portgroup (one NIC each, as the request's segments say); the way out and published
- * ports, which VIC's appliance routed, are not there yet: a container reaches its networks only.
- * Image layers are VMDKs uploaded once to
- * the image store and attached non-persistent; a container's disk is a VMDK of its own that
- * outlives its VM's power cycles until the container is removed. The VM keeps its identity, its
- * channel token and its channel port in its extraConfig, so a restarted endpoint finds it again
- * from the inventory alone, as VIC's did.
+ * VCH's bridge portgroup or a container network's portgroup (one NIC each, as the request's
+ * segments say); the way out and published ports, which VIC's appliance routed, are not there yet:
+ * a container reaches its networks only. Image layers are VMDKs uploaded once to the image store
+ * and attached non-persistent; a container's disk is a VMDK of its own that outlives its VM's power
+ * cycles until the container is removed. The VM keeps its identity, its channel token and its
+ * channel port in its extraConfig, so a restarted endpoint finds it again from the inventory alone,
+ * as VIC's did.
  */
 export class VspherePortLayer implements PortLayer {
   readonly backend = 'vSphere';
@@ -173,12 +173,6 @@ export class VspherePortLayer implements PortLayer {
     });
     return {
       client,
-      pause: async () => {
-        await client.request({ op: 'pause' });
-      },
-      resume: async () => {
-        await client.request({ op: 'unpause' });
-      },
       poweredOff: state.poweredOff,
       powerOff: () => this.stop(state),
       plugSegment: () => Promise.reject(new Error(`network connect on a running container is not supported by vic's vSphere backend yet (container ${containerId})`)),
@@ -272,7 +266,7 @@ export class VspherePortLayer implements PortLayer {
 
   private async identityOf(vm: MoRef): Promise<{ token: string; channelPort: number }> {
     const { extraConfig, name } = await readVm(this.target.session, vm);
-    const token = extraConfig['guestinfo.vic.token'];
+    const token = extraConfig[GUESTINFO_KEYS.token];
     const channelPort = Number(extraConfig[CHANNEL_PORT_KEY]);
     if (!token || !Number.isInteger(channelPort) || channelPort <= 0) throw new Error(`VM ${name} lacks its channel token or port in its extraConfig: not a vic container VM`);
     return { token, channelPort };
