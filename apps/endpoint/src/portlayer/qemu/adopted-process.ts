@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { ProcessExit, VmProcess } from './qemu-process';
+import { QEMU_STDERR_TAIL_BYTES, type ProcessExit, type VmProcess } from './qemu-process';
 import { readTail } from './read-tail';
 
 /** How often a process this endpoint did not spawn is checked for its exit. */
 const EXIT_POLL_MS = 500;
-const STDERR_TAIL_BYTES = 8 * 1024;
 
 /**
  * The kernel's start time of a process (clock ticks since boot, /proc/<pid>/stat field 22), or
@@ -52,7 +51,7 @@ export class AdoptedProcess implements VmProcess {
   }
 
   get stderrTail(): string {
-    return readTail(this.stderrFile, STDERR_TAIL_BYTES).trim();
+    return readTail(this.stderrFile, QEMU_STDERR_TAIL_BYTES).trim();
   }
 
   signal(signal: NodeJS.Signals): void {

@@ -1,15 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { readTail } from './read-tail';
+import { OwnedChild, type OwnedChildOptions } from './owned-child';
 
 export const QEMU_BINARY = process.env.VIC_QEMU ?? 'qemu-system-x86_64';
 
-/** setpriv asks the kernel to SIGKILL QEMU when this process dies, even by SIGKILL itself. */
-const SETPRIV = '/usr/bin/setpriv';
-
 /** QEMU's stderr is kept for error messages, up to this many bytes (the last ones). */
-const STDERR_TAIL_BYTES = 8 * 1024;
+export const QEMU_STDERR_TAIL_BYTES = 8 * 1024;
 
 export interface ProcessExit {
   code: number | null;
@@ -29,34 +25,20 @@ export interface VmProcess {
   release(): void;
 }
 
-export interface SpawnOptions {
-  /** stdout is ignored unless asked for: VMs send their console to a file, the KVM probe reads it. */
-  stdout?: 'ignore' | 'pipe';
-  /**
-   * The VM outlives this process (the endpoint may restart and take it over): QEMU gets a session
-   * of its own, no death signal, and its stderr goes to this file instead of a pipe.
-   */
-  outlive?: { stderrFile: string };
-}
+/** How QEMU is started: see OwnedChildOptions (the KVM probe pipes stdout; VMs may outlive the endpoint). */
+export type SpawnOptions = Omit<OwnedChildOptions, 'stderrTailBytes'>;
 
 /** One qemu-system process: its pid, its exit, the tail of what it said on stderr. */
 export class QemuProcess implements VmProcess {
   readonly exited: Promise<ProcessExit>;
-  private stderr = '';
   private exitInfo: ProcessExit | null = null;
+  private readonly child: ChildProcess;
 
-  private constructor(
-    private readonly child: ChildProcess,
-    /** Where stderr goes for a QEMU that may outlive this process. */
-    private readonly stderrFile?: string,
-  ) {
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL_BYTES);
-    });
+  private constructor(private readonly owned: OwnedChild) {
+    const { child } = owned;
+    this.child = child;
     this.exited = new Promise((resolve) => {
-      child.once('error', (err) => {
-        this.stderr += `\nspawn ${QEMU_BINARY}: ${err.message}`;
+      child.once('error', () => {
         this.exitInfo ??= { code: null, signal: null };
         resolve(this.exitInfo);
       });
@@ -68,19 +50,7 @@ export class QemuProcess implements VmProcess {
   }
 
   static spawn(args: string[], options: SpawnOptions = {}): QemuProcess {
-    const stdout = options.stdout ?? 'ignore';
-    if (options.outlive) {
-      const stderr = openSync(options.outlive.stderrFile, 'a');
-      try {
-        return new QemuProcess(spawn(QEMU_BINARY, args, { stdio: ['ignore', stdout, stderr], detached: true }), options.outlive.stderrFile);
-      } finally {
-        closeSync(stderr);
-      }
-    }
-    const [command, argv] = existsSync(SETPRIV)
-      ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...args]]
-      : [QEMU_BINARY, args];
-    return new QemuProcess(spawn(command, argv, { stdio: ['ignore', stdout, 'pipe'] }));
+    return new QemuProcess(OwnedChild.spawn(QEMU_BINARY, args, { ...options, stderrTailBytes: QEMU_STDERR_TAIL_BYTES }));
   }
 
   get stdout(): Readable | null {
@@ -97,7 +67,7 @@ export class QemuProcess implements VmProcess {
   }
 
   get stderrTail(): string {
-    return (this.stderrFile ? readTail(this.stderrFile, STDERR_TAIL_BYTES) : this.stderr).trim();
+    return this.owned.stderrTail;
   }
 
   release(): void {

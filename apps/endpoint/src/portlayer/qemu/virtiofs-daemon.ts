@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { OwnedChild } from './owned-child';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadOnlyView } from './read-only-view';
 import { registerVm, unregisterVm, type RegisteredVm } from './vm-registry';
 
 export const VIRTIOFSD = process.env.VIC_VIRTIOFSD ?? '/usr/lib/qemu/virtiofsd';
-const SETPRIV = '/usr/bin/setpriv';
 /** From spawn to its vhost-user socket being there. */
 const SOCKET_TIMEOUT_MS = 10_000;
 const STDERR_TAIL_BYTES = 4 * 1024;
@@ -22,25 +22,20 @@ const VIEW_NOTE_SUFFIX = '.view';
  * if the endpoint is killed. virtiofsd also ends by itself when QEMU disconnects.
  */
 export class VirtiofsDaemon implements RegisteredVm {
-  private stderr = '';
   private readonly exited: Promise<void>;
+  private readonly child: ChildProcess;
 
   private constructor(
     readonly name: string,
-    private readonly child: ChildProcess,
+    private readonly owned: OwnedChild,
     readonly socketPath: string,
     private readonly view: ReadOnlyView | null,
-    private readonly outlives: boolean,
+    outlives: boolean,
   ) {
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL_BYTES);
-    });
+    const { child } = owned;
+    this.child = child;
     this.exited = new Promise((resolve) => {
-      child.once('error', (error) => {
-        this.stderr += `\nspawn ${VIRTIOFSD}: ${error.message}`;
-        resolve();
-      });
+      child.once('error', () => resolve());
       child.once('close', () => resolve());
     });
     if (!outlives) registerVm(this);
@@ -56,24 +51,14 @@ export class VirtiofsDaemon implements RegisteredVm {
     const view = readOnly ? await ReadOnlyView.create(source) : null;
     if (view && outlive) writeFileSync(socketPath + VIEW_NOTE_SUFFIX, view.path);
     const args = [`--socket-path=${socketPath}`, '-o', `source=${view?.path ?? source}`, '-o', 'cache=none'];
-    let child: ChildProcess;
-    if (outlive) {
-      const stderr = openSync(`${socketPath}.log`, 'a');
-      try {
-        child = spawn(VIRTIOFSD, args, { stdio: ['ignore', 'ignore', stderr], detached: true });
-      } finally {
-        closeSync(stderr);
-      }
-    } else {
-      const [command, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', VIRTIOFSD, ...args]] : [VIRTIOFSD, args];
-      child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
-    }
-    const daemon = new VirtiofsDaemon(`virtiofsd ${source}`, child, socketPath, view, outlive);
+    const owned = OwnedChild.spawn(VIRTIOFSD, args, { ...(outlive ? { outlive: { stderrFile: `${socketPath}.log` } } : {}), stderrTailBytes: STDERR_TAIL_BYTES });
+    const { child } = owned;
+    const daemon = new VirtiofsDaemon(`virtiofsd ${source}`, owned, socketPath, view, outlive);
     const deadline = Date.now() + SOCKET_TIMEOUT_MS;
     while (!existsSync(socketPath)) {
       if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
         await daemon.stop();
-        throw new Error(`virtiofsd for ${source} did not open ${socketPath} within ${SOCKET_TIMEOUT_MS} ms: ${daemon.stderrTail() || 'no output'}`);
+        throw new Error(`virtiofsd for ${source} did not open ${socketPath} within ${SOCKET_TIMEOUT_MS} ms: ${owned.stderrTail || 'no output'}`);
       }
       await sleep(20);
     }
@@ -103,12 +88,6 @@ export class VirtiofsDaemon implements RegisteredVm {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     this.view?.removeSync();
     this.cleanUp();
-  }
-
-  private stderrTail(): string {
-    if (!this.outlives) return this.stderr.trim();
-    const log = `${this.socketPath}.log`;
-    return existsSync(log) ? readFileSync(log, 'utf8').slice(-STDERR_TAIL_BYTES).trim() : '';
   }
 
   private cleanUp(): void {
