@@ -10,7 +10,6 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +18,7 @@ import { extractBootMedia, QemuVm } from '../apps/endpoint/src/portlayer/qemu/in
 import { ensureBootstrapIso } from '../test/support/bootstrap-iso';
 import { dockerCli } from '../test/support/docker-cli';
 import { startTestEndpoint } from '../test/support/endpoint';
+import { freePort } from '../test/support/registry/free-port';
 import { median, mib } from './measure';
 
 const BLOCKS = 512; // × 64 KiB = 32 MiB
@@ -46,16 +46,6 @@ function resultSeconds(text: string): number {
   return Number(match[2]) - Number(match[1]);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** GETs `url`; resolves the seconds to its first byte and to its last, bounded by a timeout. */
 function timedGet(url: string): Promise<{ firstByte: number; total: number; bytes: number }> {

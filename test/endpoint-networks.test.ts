@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBusyboxVch, type BusyboxVch } from './support/busybox-vch';
+import { freePort } from './support/registry/free-port';
 
 /*
  * Networks with the real docker CLI on real container VMs: published ports served to the host,
@@ -14,17 +15,6 @@ let hostService: Server;
 const docker = (...args: string[]) => vch.docker(...args);
 const ok = (...args: string[]) => vch.ok(...args);
 
-/** A free TCP port on the host, as the kernel hands one out. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** GETs `url` until it answers (the container's httpd may still be starting), bounded by a deadline. */
 async function fetchWhenUp(url: string, timeoutMs = 60_000): Promise<string> {
