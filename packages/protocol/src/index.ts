@@ -8,3 +8,4 @@ export * from './stream-mux';
 export * from './exit-status';
 export * from './go-file-mode';
 export * from './boot-identity';
+export * from './appliance-config';
