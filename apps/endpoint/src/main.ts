@@ -1,11 +1,11 @@
 /**
  * The endpoint process of one VCH, as vic-machine starts it:
  *
- *   endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...] [--volume-store LABEL=DIR ...]
+ *   endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR [--no-tlsverify]] [--insecure-registry X ...] [--volume-store LABEL=DIR ...]
  *            [--bridge-network-range CIDR]
  *
  * With --tls-dir it serves TLS from DIR/server-cert.pem and DIR/server-key.pem and requires client
- * certificates signed by DIR/ca.pem. Once listening it prints one line, LISTENING_PREFIX followed by
+ * certificates signed by a CA in DIR/ca.pem; with --no-tlsverify too, it requires none. Once listening it prints one line, LISTENING_PREFIX followed by
  * the DOCKER_HOST it serves (the real port when P is 0), which is how vic-machine learns it is up.
  * SIGTERM or SIGINT closes the server. Container VMs keep running (dockerd's live-restore), and
  * the next endpoint over the same state directory takes them over; `vic-machine delete` ends them.
@@ -44,7 +44,7 @@ const CLOSE_TIMEOUT_MS = 10_000;
 
 function usageError(message: string): never {
   console.error(`endpoint: ${message}`);
-  console.error('usage: endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR] [--insecure-registry X ...] [--volume-store LABEL=DIR ...] [--bridge-network-range CIDR]');
+  console.error('usage: endpoint --name N --state-dir D --iso PATH --host H --port P [--tls-dir DIR [--no-tlsverify]] [--insecure-registry X ...] [--volume-store LABEL=DIR ...] [--bridge-network-range CIDR]');
   process.exit(2);
 }
 
@@ -61,7 +61,7 @@ function parsePort(text: string): number {
 }
 
 /** The endpoint's certificate, key and the CA its clients' certificates must be signed by. */
-function readTls(dir: string): ServerTls {
+function readTls(dir: string, verifyClients: boolean): ServerTls {
   const read = (file: string) => {
     try {
       return readFileSync(join(dir, file), 'utf8');
@@ -69,7 +69,7 @@ function readTls(dir: string): ServerTls {
       usageError(`cannot read ${join(dir, file)}: ${(error as Error).message}`);
     }
   };
-  return { ca: read('ca.pem'), cert: read('server-cert.pem'), key: read('server-key.pem') };
+  return { cert: read('server-cert.pem'), key: read('server-key.pem'), ...(verifyClients ? { clientCas: read('ca.pem') } : {}) };
 }
 
 /** `--volume-store LABEL=DIR`, as vic-machine passes each of its `--volume-store DIR:LABEL`. */
@@ -103,6 +103,7 @@ const { values } = parseArgs({
     host: { type: 'string' },
     port: { type: 'string' },
     'tls-dir': { type: 'string' },
+    'no-tlsverify': { type: 'boolean' },
     'insecure-registry': { type: 'string', multiple: true },
     'volume-store': { type: 'string', multiple: true },
     'bridge-network-range': { type: 'string' },
@@ -216,7 +217,7 @@ const endpoint = await startVchEndpoint({
   iso: required(values, 'iso'),
   host,
   port,
-  ...(tlsDir ? { tls: readTls(tlsDir) } : {}),
+  ...(tlsDir ? { tls: readTls(tlsDir, !values['no-tlsverify']) } : {}),
   insecureRegistries: values['insecure-registry'] ?? [],
   volumeStores: { ...Object.fromEntries(vsphereVolumeStores.map((store) => [store.label, store.localDir])), ...parseVolumeStores(values['volume-store'] ?? []) },
   liveRestore: true,

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { VicMachineError } from './errors';
 import { isWildcard } from './host-address';
+import type { TlsChoices } from './tls-flags';
 import type { VchLayout } from './vch-layout';
 
 const run = promisify(execFile);
@@ -26,13 +27,13 @@ async function openssl(args: string[]): Promise<void> {
   }
 }
 
-/** Names the server certificate is valid for: loopback always, plus the address the endpoint binds. */
-function serverAltNames(host: string): string {
-  const names = ['IP:127.0.0.1', 'DNS:localhost'];
+const altName = (name: string): string => (isIP(name) ? `IP:${name}` : `DNS:${name}`);
+
+/** Names the server certificate is valid for: loopback always, the address the endpoint binds, and --tls-cname. */
+function serverAltNames(host: string, cname: string | undefined): string {
   // A wildcard bind is reached by this machine's name, not by 0.0.0.0.
-  const extra = isWildcard(host) ? `DNS:${hostname()}` : isIP(host) ? `IP:${host}` : `DNS:${host}`;
-  if (!names.includes(extra)) names.push(extra);
-  return names.join(',');
+  const names = ['IP:127.0.0.1', 'DNS:localhost', isWildcard(host) ? `DNS:${hostname()}` : altName(host), ...(cname === undefined ? [] : [altName(cname)])];
+  return [...new Set(names)].join(',');
 }
 
 function serial(): string {
@@ -50,11 +51,13 @@ async function issue(work: string, ca: { cert: string; key: string }, subject: s
 
 /**
  * Makes the VCH's certificates with the openssl CLI: a CA of its own, a server certificate for
- * `host` (the endpoint's --tls-dir) and a client certificate in the layout DOCKER_CERT_PATH expects.
- * The CA key is deleted once both are signed: nothing issues certificates later, and a CA key left
- * on disk would only be one more secret to steal.
+ * `host` (the endpoint's --tls-dir) and, unless --no-tlsverify, a client certificate in the layout
+ * DOCKER_CERT_PATH expects; the client always gets the CA, to check the server. The endpoint accepts
+ * client certificates of its own CA and of the --tls-ca ones. The CA key is deleted once all is
+ * signed: nothing issues certificates later, and a CA key left on disk would only be one more
+ * secret to steal.
  */
-export async function createCertificates(layout: VchLayout, host: string): Promise<void> {
+export async function createCertificates(layout: VchLayout, host: string, tls: TlsChoices): Promise<void> {
   mkdirSync(layout.serverTls, { mode: 0o700 });
   mkdirSync(layout.clientCerts, { mode: 0o700 });
   const work = mkdtempSync(join(layout.dir, 'openssl-'));
@@ -74,18 +77,22 @@ export async function createCertificates(layout: VchLayout, host: string): Promi
     await issue(
       work,
       ca,
-      `/CN=${layout.name}`,
-      ['basicConstraints = CA:FALSE', 'keyUsage = critical,digitalSignature,keyEncipherment', 'extendedKeyUsage = serverAuth', `subjectAltName = ${serverAltNames(host)}`, ''].join('\n'),
+      `/CN=${tls.cname ?? layout.name}`,
+      ['basicConstraints = CA:FALSE', 'keyUsage = critical,digitalSignature,keyEncipherment', 'extendedKeyUsage = serverAuth', `subjectAltName = ${serverAltNames(host, tls.cname)}`, ''].join('\n'),
       { cert: join(layout.serverTls, 'server-cert.pem'), key: join(layout.serverTls, 'server-key.pem') },
     );
-    await issue(
-      work,
-      ca,
-      '/CN=vic client',
-      ['basicConstraints = CA:FALSE', 'keyUsage = critical,digitalSignature', 'extendedKeyUsage = clientAuth', ''].join('\n'),
-      { cert: join(layout.clientCerts, 'cert.pem'), key: join(layout.clientCerts, 'key.pem') },
-    );
+    if (tls.verifyClients) {
+      await issue(
+        work,
+        ca,
+        '/CN=vic client',
+        ['basicConstraints = CA:FALSE', 'keyUsage = critical,digitalSignature', 'extendedKeyUsage = clientAuth', ''].join('\n'),
+        { cert: join(layout.clientCerts, 'cert.pem'), key: join(layout.clientCerts, 'key.pem') },
+      );
+    }
     copyFileSync(ca.cert, join(layout.clientCerts, 'ca.pem'));
+    // After the copy: the client's ca.pem is what signed the server, not who may connect.
+    for (const pem of tls.clientCas) appendFileSync(ca.cert, pem);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -19,6 +19,7 @@ import { listVsphereVchs } from './commands/vsphere-ls';
 import { VicMachineError } from './errors';
 import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseLimit, parseLogLevel, parseName, parsePort, parseVolumeStores as parseLocalVolumeStores, targetKind, type OptionName, type ParsedCommandLine } from './options';
 import { readVchConfig, vchExists } from './vch-config';
+import { parseTlsFlags } from './tls-flags';
 import { vchLayout, type VchLayout } from './vch-layout';
 import { parseContainerNetworks } from './vsphere/container-network-flag';
 import { parseVolumeStores } from './vsphere/volume-store-flag';
@@ -28,9 +29,11 @@ const USAGE = `usage: vic-machine <command> --target local|[user:password@]host[
 
 local target (--target local): VCHs on this machine, each container a QEMU VM
   create   --name N [--host ADDRESS] [--port P] [--no-tls [--force]] [--insecure-registry R ...]
-           [--volume-store DIR:LABEL ...] [--iso PATH]
+           [--volume-store DIR:LABEL ...] [--iso PATH] [--tls-cname NAME] [--no-tlsverify] [--tls-ca FILE ...]
            make a VCH and start its endpoint; prints the docker environment to use it
-           (TLS with client certificates on port 2376 by default; --no-tls: plain HTTP on 2375,
+           (TLS with client certificates on port 2376 by default: --tls-cname adds a name to the
+           server certificate, --tls-ca accepts client certificates of more CAs, --no-tlsverify
+           asks for none; --no-tls: plain HTTP on 2375,
            loopback addresses only unless --force; --port 0 picks a free port; volume disks go to
            the store docker volume create -o VolumeStore=LABEL names, "default" otherwise)
   start    --name N     start a stopped VCH's endpoint again
@@ -47,6 +50,7 @@ machine with the vSphere backend (the endpoint VM has no network docker can reac
   create     --name N [--image-store DS[/PATH]] [--volume-store DS/PATH:LABEL ...] [--public-network NET]
              [--bridge-network NET] [--container-network PORTGROUP:ALIAS --container-network-gateway PORTGROUP:GW/PREFIX
              [--container-network-ip-range PORTGROUP:CIDR] ...] [--cpu MHZ] [--memory MB] [--host ADDRESS] [--port P] [--no-tls]
+             [--tls-cname NAME] [--no-tlsverify] [--tls-ca FILE ...] (as for local VCHs)
              [--insecure-registry R ...] [--iso PATH]
              checks every prerequisite first; makes the vApp (with the limits), the image store folder
              with the bootstrap ISO, the volume store folders and the endpoint VM; undoes it all on failure
@@ -62,7 +66,7 @@ machine with the vSphere backend (the endpoint VM has no network docker can reac
 every command: --state-root DIR (default ${DEFAULT_STATE_ROOT}), where each VCH has its local folder`;
 
 const LOCAL_OPTIONS: Record<string, OptionName[]> = {
-  create: ['name', 'host', 'port', 'no-tls', 'force', 'insecure-registry', 'volume-store', 'iso'],
+  create: ['name', 'host', 'port', 'no-tls', 'force', 'insecure-registry', 'volume-store', 'iso', 'tls-cname', 'no-tlsverify', 'tls-ca'],
   start: ['name'],
   inspect: ['name'],
   ls: [],
@@ -71,7 +75,7 @@ const LOCAL_OPTIONS: Record<string, OptionName[]> = {
 };
 const CONNECT: OptionName[] = ['user', 'password', 'thumbprint', 'force', 'compute-resource'];
 const VSPHERE_OPTIONS: Record<string, OptionName[]> = {
-  create: [...CONNECT, 'name', 'image-store', 'volume-store', 'public-network', 'bridge-network', 'container-network', 'container-network-gateway', 'container-network-ip-range', 'cpu', 'memory', 'host', 'port', 'no-tls', 'insecure-registry', 'iso'],
+  create: [...CONNECT, 'name', 'image-store', 'volume-store', 'public-network', 'bridge-network', 'container-network', 'container-network-gateway', 'container-network-ip-range', 'cpu', 'memory', 'host', 'port', 'no-tls', 'tls-cname', 'no-tlsverify', 'tls-ca', 'insecure-registry', 'iso'],
   start: [...CONNECT, 'name'],
   inspect: [...CONNECT, 'name'],
   ls: CONNECT,
@@ -103,13 +107,13 @@ async function runLocal(parsed: ParsedCommandLine, stateRoot: string): Promise<v
   if (command !== 'create') refuseVsphereVch(layout, command!);
   switch (command) {
     case 'create': {
-      const tls = !values['no-tls'];
+      const tls = parseTlsFlags(values);
       return createVch({
         layout,
         stateRoot,
         host: parseHost(values.host),
-        port: parsePort(values.port, tls),
-        tls,
+        port: parsePort(values.port, tls !== undefined),
+        ...(tls === undefined ? {} : { tls }),
         force: values.force ?? false,
         insecureRegistries: values['insecure-registry'] ?? [],
         volumeStores: parseLocalVolumeStores(values['volume-store'] ?? []),
@@ -145,13 +149,13 @@ async function runVsphere(parsed: ParsedCommandLine, stateRoot: string): Promise
   const limits = { ...(cpuMHz === undefined ? {} : { cpuMHz }), ...(memoryMB === undefined ? {} : { memoryMB }) };
   switch (command) {
     case 'create': {
-      const tls = !values['no-tls'];
+      const tls = parseTlsFlags(values);
       return createVsphereVch({
         layout,
         stateRoot,
         host: parseHost(values.host),
-        port: parsePort(values.port, tls),
-        tls,
+        port: parsePort(values.port, tls !== undefined),
+        ...(tls === undefined ? {} : { tls }),
         insecureRegistries: values['insecure-registry'] ?? [],
         iso: values.iso ?? DEFAULT_ISO,
         target,

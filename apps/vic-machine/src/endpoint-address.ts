@@ -11,6 +11,7 @@ export function dockerHost(config: VchConfig): string {
 /** The lines a user pastes into a shell to point the docker CLI at the VCH. */
 export function dockerEnvLines(config: VchConfig, layout: VchLayout): string[] {
   const lines = [`export DOCKER_HOST=${dockerHost(config)}`];
+  // With --no-tlsverify the folder holds only the CA: docker still checks the server with it.
   if (config.tls) lines.push('export DOCKER_TLS_VERIFY=1', `export DOCKER_CERT_PATH=${layout.clientCerts}`);
   return lines;
 }

@@ -46,7 +46,7 @@ export async function launchEndpoint(layout: VchLayout, config: VchConfig, timeo
     '--iso', layout.iso,
     '--host', config.host,
     '--port', String(config.port),
-    ...(config.tls ? ['--tls-dir', layout.serverTls] : []),
+    ...(config.tls ? ['--tls-dir', layout.serverTls, ...(config.noTlsVerify ? ['--no-tlsverify'] : [])] : []),
     ...config.insecureRegistries.flatMap((registry) => ['--insecure-registry', registry]),
     ...Object.entries(config.volumeStores ?? {}).flatMap(([label, dir]) => ['--volume-store', `${label}=${dir}`]),
     ...(config.logLevel === 'debug' ? ['--log-level', 'debug'] : []),

@@ -20,6 +20,10 @@ const optionSpec = {
   host: { type: 'string' },
   port: { type: 'string' },
   'no-tls': { type: 'boolean' },
+  // VIC's TLS flags (tls-flags.ts).
+  'tls-cname': { type: 'string' },
+  'no-tlsverify': { type: 'boolean' },
+  'tls-ca': { type: 'string', multiple: true },
   force: { type: 'boolean' },
   'insecure-registry': { type: 'string', multiple: true },
   // DIR:LABEL locally, DATASTORE/PATH:LABEL on vSphere.

@@ -29,7 +29,8 @@ export function pingEndpoint(config: VchConfig, layout: VchLayout, timeoutMs: nu
     let request: ClientRequest;
     if (config.tls) {
       const files = clientCertFiles(layout);
-      request = httpsRequest({ ...target, ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key) }, onResponse);
+      const clientCertificate = config.noTlsVerify ? {} : { cert: readFileSync(files.cert), key: readFileSync(files.key) };
+      request = httpsRequest({ ...target, ca: readFileSync(files.ca), ...clientCertificate }, onResponse);
     } else {
       request = httpRequest(target, onResponse);
     }

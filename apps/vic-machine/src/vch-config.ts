@@ -11,8 +11,10 @@ export interface VchConfig {
   host: string;
   /** The port it serves on (the one it picked, when created with --port 0). */
   port: number;
-  /** TLS with client certificates; false only for --no-tls. */
+  /** TLS; false only for --no-tls. */
   tls: boolean;
+  /** With TLS: clients need no certificate (--no-tlsverify); absent, they need one signed by a CA the VCH trusts. */
+  noTlsVerify?: true;
   insecureRegistries: string[];
   /** Volume store label -> directory; absent when only the default store in the VCH's state is used. */
   volumeStores?: Record<string, string>;

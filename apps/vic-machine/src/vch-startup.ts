@@ -23,7 +23,7 @@ export async function startVch(layout: VchLayout, config: VchConfig): Promise<Vc
   const { pid, port } = await launchEndpoint(layout, config, STARTUP_TIMEOUT_MS);
   const served = { ...config, port };
   writeVchConfig(layout, served);
-  progress(`endpoint pid ${pid} listening on ${dockerHost(served)}; waiting for /_ping${served.tls ? ' over TLS with the client certificate' : ''}`);
+  progress(`endpoint pid ${pid} listening on ${dockerHost(served)}; waiting for /_ping${!served.tls ? '' : served.noTlsVerify ? ' over TLS' : ' over TLS with the client certificate'}`);
   let reason = '';
   while (Date.now() < deadline) {
     const ping = await pingEndpoint(served, layout, Math.min(PING_TIMEOUT_MS, Math.max(1, deadline - Date.now())));

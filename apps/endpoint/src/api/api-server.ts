@@ -15,11 +15,15 @@ export interface ApiServerDeps extends ImageRouteDeps, ContainerRouteDeps, ExecR
   facts: VchFacts;
 }
 
-/** PEM texts: the server's certificate and key, and the CA client certificates must be signed by. */
+/**
+ * PEM texts: the server's certificate and key, and the CAs client certificates must be signed by.
+ * Without `clientCas` any client may connect (vic-machine --no-tlsverify): TLS then only hides and
+ * authenticates the server.
+ */
 export interface ServerTls {
   cert: string;
   key: string;
-  ca: string;
+  clientCas?: string;
 }
 
 /** Engine API areas dockerd has and vic does not: answered as such, not as unknown pages. */
@@ -33,7 +37,7 @@ export function buildApiServer(deps: ApiServerDeps, tls?: ServerTls): FastifyIns
   const app = Fastify({
     // allowHalfOpen: docker half-closes an attach connection when it has no stdin to send; Node's
     // https server (unlike its http server) would end the socket at once and lose the output.
-    ...(tls ? { https: { ...tls, requestCert: true, rejectUnauthorized: true, allowHalfOpen: true } } : {}),
+    ...(tls ? { https: { cert: tls.cert, key: tls.key, ...(tls.clientCas === undefined ? {} : { ca: tls.clientCas, requestCert: true, rejectUnauthorized: true }), allowHalfOpen: true } } : {}),
     logger: false,
     // Attach, logs --follow and events hold their connections; closing the endpoint ends them.
     forceCloseConnections: true,

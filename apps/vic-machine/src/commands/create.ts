@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createCertificates } from '../certificates';
+import type { TlsChoices } from '../tls-flags';
 import { dockerEnvLines } from '../endpoint-address';
 import { stopEndpoint } from '../endpoint-process';
 import { VicMachineError } from '../errors';
@@ -15,7 +16,8 @@ export interface CreateOptions {
   stateRoot: string;
   host: string;
   port: number;
-  tls: boolean;
+  /** Absent with --no-tls. */
+  tls?: TlsChoices;
   /** Allows plain HTTP on an address other machines can reach. */
   force: boolean;
   insecureRegistries: string[];
@@ -27,7 +29,7 @@ export interface CreateOptions {
 /** Refusals that need nothing made yet, so a refused create leaves no trace. */
 function checkCreate(options: CreateOptions): void {
   const { layout } = options;
-  if (!options.tls && !isLoopback(options.host) && !options.force) {
+  if (options.tls === undefined && !isLoopback(options.host) && !options.force) {
     throw new VicMachineError(
       `refusing plain HTTP on ${options.host}: anyone who can reach that address could run containers on VCH ${layout.name} without credentials. ` +
         'Drop --no-tls (TLS with client certificates is the default), bind a loopback address (--host 127.0.0.1), or pass --force if you mean it.',
@@ -52,8 +54,9 @@ export async function createVch(options: CreateOptions): Promise<void> {
   mkdirSync(layout.dir, { mode: 0o700 });
   try {
     if (options.tls) {
-      progress(`generating certificates with openssl: a CA, a server certificate (for 127.0.0.1, localhost and ${options.host}), a client certificate`);
-      await createCertificates(layout, options.host);
+      const names = ['127.0.0.1', 'localhost', options.host, ...(options.tls.cname === undefined ? [] : [options.tls.cname])];
+      progress(`generating certificates with openssl: a CA, a server certificate (for ${[...new Set(names)].join(', ')})${options.tls.verifyClients ? ', a client certificate' : ' (--no-tlsverify: no client certificate)'}`);
+      await createCertificates(layout, options.host, options.tls);
     }
     progress(`copying the bootstrap ISO ${options.iso}`);
     copyFileSync(options.iso, layout.iso);
@@ -61,7 +64,8 @@ export async function createVch(options: CreateOptions): Promise<void> {
       name: layout.name,
       host: options.host,
       port: options.port,
-      tls: options.tls,
+      tls: options.tls !== undefined,
+      ...(options.tls?.verifyClients === false ? { noTlsVerify: true as const } : {}),
       insecureRegistries: options.insecureRegistries,
       ...(Object.keys(options.volumeStores).length > 0 ? { volumeStores: options.volumeStores } : {}),
       createdAt: new Date().toISOString(),

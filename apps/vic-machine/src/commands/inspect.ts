@@ -7,7 +7,7 @@ import { describeStatus, vchStatus } from '../vch-status';
 export async function inspectVch(layout: VchLayout): Promise<void> {
   const config = readVchConfig(layout);
   const status = await vchStatus(layout, config);
-  const security = config.tls ? 'TLS, client certificates required' : 'plain HTTP, no authentication';
+  const security = !config.tls ? 'plain HTTP, no authentication' : config.noTlsVerify ? 'TLS, no client certificates (--no-tlsverify)' : 'TLS, client certificates required';
   console.log(`VCH:      ${config.name}`);
   console.log(`status:   ${describeStatus(status)}`);
   console.log(`endpoint: ${dockerHost(config)} (${security}; bound to ${config.host})`);

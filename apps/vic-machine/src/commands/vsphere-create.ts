@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createVm, datastorePath, destroyEntity, listChildren, makeDirectory, reconfigureVm, requireByInventoryPath } from '@vic/vsphere';
 import { createCertificates } from '../certificates';
+import type { TlsChoices } from '../tls-flags';
 import { dockerEnvLines, dockerHost } from '../endpoint-address';
 import { stopEndpoint } from '../endpoint-process';
 import { VicMachineError } from '../errors';
@@ -25,7 +26,8 @@ export interface VsphereCreateOptions {
   readonly stateRoot: string;
   readonly host: string;
   readonly port: number;
-  readonly tls: boolean;
+  /** Absent with --no-tls. */
+  readonly tls?: TlsChoices;
   readonly insecureRegistries: string[];
   readonly iso: string;
   readonly target: VsphereTarget;
@@ -36,7 +38,7 @@ export interface VsphereCreateOptions {
 /** Refusals that need neither vSphere nor anything made yet. */
 function checkLocal(options: VsphereCreateOptions): void {
   const { layout } = options;
-  if (!options.tls && !isLoopback(options.host)) {
+  if (options.tls === undefined && !isLoopback(options.host)) {
     // --force means "accept any certificate" on a vSphere target, so it cannot also allow this.
     throw new VicMachineError(`refusing plain HTTP on ${options.host}: anyone who can reach that address could run containers on VCH ${layout.name} without credentials. Drop --no-tls or bind a loopback address.`);
   }
@@ -77,7 +79,7 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
     rollback.add(`the local folder ${layout.dir}`, async () => rmSync(layout.dir, { recursive: true, force: true }));
     if (options.tls) {
       progress(`generating certificates with openssl: a CA, a server certificate (for 127.0.0.1, localhost and ${options.host}), a client certificate`);
-      await createCertificates(layout, options.host);
+      await createCertificates(layout, options.host, options.tls);
     }
     copyFileSync(options.iso, layout.iso);
     writeFileSync(layout.vsphereCredentials, JSON.stringify({ username: target.username, password: target.password }), { mode: 0o600 });
@@ -100,7 +102,7 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
       ...(env.bridgeNetwork ? { bridgeNetwork: env.bridgeNetwork.path } : {}),
       limits,
       dockerHost: '',
-      tls: options.tls,
+      tls: options.tls !== undefined,
     };
     progress(`creating the endpoint VM ${name} in the ${poolKind(pool)}`);
     await makeDirectory(session, datastorePath(datastore, applianceFolder(storeFolder)), env.datacenter.ref);
@@ -135,7 +137,7 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
       containerNetworks: options.flags.containerNetworks ?? [],
       limits,
     };
-    const config: VchConfig = { name, host: options.host, port: options.port, tls: options.tls, insecureRegistries: options.insecureRegistries, createdAt, vsphere };
+    const config: VchConfig = { name, host: options.host, port: options.port, tls: options.tls !== undefined, ...(options.tls?.verifyClients === false ? { noTlsVerify: true as const } : {}), insecureRegistries: options.insecureRegistries, createdAt, vsphere };
     writeVchConfig(layout, config);
     rollback.add('the endpoint process', async () => {
       await stopEndpoint(layout);
