@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDatastorePath, powerOffVm, VimFault, type VimSession } from '../../../packages/vsphere/src/index';
 import type { Vcsim, VcsimDevice, VcsimInventory, VcsimVm } from '../vcsim';
@@ -157,7 +157,7 @@ export class EsxHostStandIn {
 function diskOf(device: VcsimDevice, onDatastore: (fileName: string) => string): { path: string; unit: number; format: 'raw'; readOnly: boolean } {
   const extent = onDatastore(String(device.backing?.FileName).replace(/\.vmdk$/, '-flat.vmdk'));
   const capacityKb = Number(device.capacityKB);
-  if (capacityKb > 0 && statSync(extent).size === 0) truncateSync(extent, capacityKb * 1024);
+  if (capacityKb > 0 && existsSync(extent) && statSync(extent).size === 0) truncateSync(extent, capacityKb * 1024);
   return {
     path: extent,
     unit: Number(device.unitNumber),
