@@ -3,11 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# qemu runs the container VMs; xorriso/isolinux/cpio/zstd build the bootstrap ISO;
+# qemu runs the container VMs; xorriso/isolinux/cpio/zstd build the bootstrap ISO (lz4 the appliance ISO);
 # busybox-static and e2fsprogs build test root file systems; e2fsprogs, erofs-utils and
 # squashfs-tools turn image layers into guest disks (attr sets their overlay xattrs);
 # docker-registry, apache2-utils (htpasswd), openssl and debootstrap serve and build test images.
-DEBIAN_PACKAGES=(qemu-system-x86 qemu-utils xorriso isolinux syslinux-common busybox-static cpio e2fsprogs zstd binutils
+DEBIAN_PACKAGES=(qemu-system-x86 qemu-utils xorriso isolinux syslinux-common busybox-static cpio e2fsprogs zstd lz4 binutils
   erofs-utils squashfs-tools attr docker-registry apache2-utils openssl debootstrap)
 
 missing=()
