@@ -3,12 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { GUESTINFO_KEYS, type DiskRef, type MountSpec } from '@vic/protocol';
-import { copyVirtualDisk, createVm, deleteVirtualDisk, destroyVm, deviceConfigSpec, existingDevice, readDevices, listPoolVms, powerOffVm, powerOnVm, readVm, reconfigureVm, VimFault, waitForProperties, WaitTimeoutError, type MoRef } from '@vic/vsphere';
+import { copyVirtualDisk, createVm, deleteVirtualDisk, destroyVm, deviceConfigSpec, existingDevice, readDevices, readHardware, listPoolVms, powerOffVm, powerOnVm, readVm, reconfigureVm, VimFault, waitForProperties, WaitTimeoutError, type MoRef } from '@vic/vsphere';
 import { ChannelListener } from '../../tether-bridge/channel-dialer';
 import { TetherClient } from '../../tether-bridge/tether-client';
 import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, SessionAdopter } from '../port-layer';
 import { createWritableDisk } from '../writable-disk';
-import { containerVmConfig, diskSlot } from './container-vm-config';
+import { containerVmConfig, diskSlot, nicBacking, type ContainerVmLayout } from './container-vm-config';
+import { reconcileDevices } from './device-reconcile';
 import { ensureStoreFolder, storeFileExists, storePath, uploadAsVmdk, uploadToStore } from './datastore-files';
 import type { VsphereTarget, VsphereVolumeStore } from './vsphere-target';
 
@@ -85,22 +86,21 @@ export class VspherePortLayer implements PortLayer {
     const identity = existing ? await this.identityOf(existing) : { token: randomBytes(16).toString('hex'), channelPort: 0 };
     const listener = await ChannelListener.listen(this.target.channelHost, identity.channelPort);
     try {
-      const vm =
-        existing ??
-        (await createVm(this.target.session, { folder: this.target.vmFolder, pool: this.target.pool }, {
-          ...containerVmConfig(this.target, {
-            containerId,
-            token: identity.token,
-            layerDisks,
-            writableDisk,
-            volumeDisks,
-            nics: (request.segments ?? []).map((segment) => ({ mac: segment.mac, ...(segment.portgroup ? { portgroup: segment.portgroup } : {}) })),
-            channelPort: listener.port,
-            memoryMiB: request.memoryMiB ?? DEFAULT_MEMORY_MIB,
-            cpus: request.cpus ?? 1,
-          }),
-        }));
-      if (!existing) await this.rememberChannelPort(vm, listener.port);
+      const layout: ContainerVmLayout = {
+        containerId,
+        token: identity.token,
+        layerDisks,
+        writableDisk,
+        volumeDisks,
+        nics: (request.segments ?? []).map((segment) => ({ mac: segment.mac, ...(segment.portgroup ? { portgroup: segment.portgroup } : {}) })),
+        channelPort: listener.port,
+        memoryMiB: request.memoryMiB ?? DEFAULT_MEMORY_MIB,
+        cpus: request.cpus ?? 1,
+      };
+      const vm = existing ?? (await createVm(this.target.session, { folder: this.target.vmFolder, pool: this.target.pool }, containerVmConfig(this.target, layout)));
+      // A VM made at an earlier start keeps the devices it had then: what changed since (networks connected or left, volumes, size) is applied now.
+      if (existing) await this.matchLayout(existing, layout);
+      else await this.rememberChannelPort(vm, listener.port);
       await powerOnVm(this.target.session, vm);
       const client = await TetherClient.connect({ channel: listener, containerId, token: identity.token, connectTimeoutMs: BOOT_TIMEOUT_MS });
       const layers: DiskRef[] = layerDisks.map((_, index) => ({ serial: diskSlot(index).serial, fstype: request.layers[index]!.fstype }));
@@ -118,6 +118,18 @@ export class VspherePortLayer implements PortLayer {
       await listener.close();
       throw error;
     }
+  }
+
+  /** One ReconfigVM_Task that gives a powered-off container VM the NICs, volumes, CPUs and memory of this start. */
+  private async matchLayout(vm: MoRef, layout: ContainerVmLayout): Promise<void> {
+    const change = reconcileDevices(await readHardware(this.target.session, vm), {
+      volumeSlotBase: layout.layerDisks.length + 1,
+      volumeDisks: layout.volumeDisks,
+      nics: layout.nics.map((nic) => ({ mac: nic.mac, backing: nicBacking(this.target, nic.portgroup, layout.containerId) })),
+      numCPUs: layout.cpus,
+      memoryMB: layout.memoryMiB,
+    });
+    if (change) await reconfigureVm(this.target.session, vm, change);
   }
 
   async adopt(containerId: string, adoptSession: SessionAdopter): Promise<ContainerVmHandle | null> {
