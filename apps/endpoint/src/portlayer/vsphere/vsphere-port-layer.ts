@@ -3,12 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { GUESTINFO_KEYS, type DiskRef, type MountSpec } from '@vic/protocol';
-import { copyVirtualDisk, createVm, deleteVirtualDisk, destroyVm, deviceConfigSpec, existingDevice, readDevices, readHardware, listPoolVms, powerOffVm, powerOnVm, readVm, reconfigureVm, VimFault, waitForProperties, WaitTimeoutError, type MoRef } from '@vic/vsphere';
+import { copyVirtualDisk, createVm, deleteDatastoreFile, deleteVirtualDisk, destroyVm, deviceConfigSpec, existingDevice, readDevices, readHardware, listPoolVms, powerOffVm, powerOnVm, readVm, reconfigureVm, VimFault, waitForProperties, WaitTimeoutError, type MoRef } from '@vic/vsphere';
 import { ChannelListener } from '../../tether-bridge/channel-dialer';
 import { TetherClient } from '../../tether-bridge/tether-client';
-import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, SessionAdopter } from '../port-layer';
+import type { ContainerVmHandle, ContainerVmRequest, FilesystemAccess, LayerDisk, PortLayer, SessionAdopter, VmMount } from '../port-layer';
 import { createWritableDisk } from '../writable-disk';
 import { containerVmConfig, diskSlot, nicBacking, type ContainerVmLayout } from './container-vm-config';
+import { withDatastoreRootfs, type PlacedVmdk } from './datastore-rootfs';
 import { reconcileDevices } from './device-reconcile';
 import { ensureStoreFolder, storeFileExists, storePath, uploadAsVmdk, uploadToStore } from './datastore-files';
 import type { VsphereTarget, VsphereVolumeStore } from './vsphere-target';
@@ -146,8 +147,23 @@ export class VspherePortLayer implements PortLayer {
     }
   }
 
-  async withContainerFilesystem<T>(containerId: string): Promise<T> {
-    throw new Error(`copying files of stopped container ${containerId} is not supported by vic's vSphere backend yet: start the container and copy then`);
+  async withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>, mounts: VmMount[] = [], access: FilesystemAccess = 'write'): Promise<T> {
+    if (this.running.has(containerId)) throw new Error(`container ${containerId} has a VM running; its disk cannot be mounted on the host`);
+    return withDatastoreRootfs(
+      {
+        target: this.target,
+        // Made now if the container never started: a copy into it must land where its first start finds it.
+        writableDisk: await this.writableVmdk(containerId),
+        layers,
+        mounts,
+        volumeVmdk: async (localDisk) => {
+          const vmdk = this.volumeLocation(localDisk);
+          return (await storeFileExists(vmdk.place, vmdk.relative)) ? vmdk : undefined;
+        },
+        access,
+      },
+      use,
+    );
   }
 
   async removeContainer(containerId: string): Promise<void> {
@@ -158,6 +174,10 @@ export class VspherePortLayer implements PortLayer {
       await this.detachSharedDisks(vm);
       await destroyVm(this.target.session, vm);
     }
+    // What the VM's destruction did not take: a disk made for a copy into a container that never started.
+    await deleteDatastoreFile(this.target.session, storePath(this.target, `containers/${containerId}`), this.target.datacenter).catch((error: unknown) => {
+      if (!(error instanceof VimFault && error.faultName === 'FileNotFound')) throw error;
+    });
     this.running.delete(containerId);
   }
 
@@ -244,11 +264,15 @@ export class VspherePortLayer implements PortLayer {
    * first time a container mounts it; from then on the datastore's copy is the volume.
    */
   private async volumeVmdk(localDisk: string): Promise<string> {
-    const store = (this.target.volumeStores ?? []).find((candidate) => localDisk.startsWith(`${candidate.localDir}/`));
-    const place = store ? this.storePlace(store) : this.defaultVolumePlace();
-    const relative = volumeVmdkName(localDisk);
+    const { place, relative } = this.volumeLocation(localDisk);
     if (!(await storeFileExists(place, relative))) await uploadAsVmdk(place, localDisk, relative);
     return storePath(place, relative);
+  }
+
+  /** Where a volume's VMDK is (or will be): its volume store's folder, or the VCH folder's `volumes/`. */
+  private volumeLocation(localDisk: string): PlacedVmdk {
+    const store = (this.target.volumeStores ?? []).find((candidate) => localDisk.startsWith(`${candidate.localDir}/`));
+    return { place: store ? this.storePlace(store) : this.defaultVolumePlace(), relative: volumeVmdkName(localDisk) };
   }
 
   async removeVolume(name: string): Promise<void> {
