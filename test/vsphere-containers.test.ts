@@ -44,6 +44,16 @@ async function datastoreDir(): Promise<string> {
   return (await vcsim.inventory()).datastores.find((ds) => ds.name === 'LocalDS_0')!.url;
 }
 
+/** The probe's last value once `done` holds for it, or after 30 s whatever it is (the assertion then shows it). */
+async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** Every file under a directory, relative to it. */
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' });
@@ -142,6 +152,30 @@ describe('container VMs on vSphere match their container at every start', () => 
     expect(await ok('exec', 'mover', 'wget', '-q', '-O', '-', `http://${peerBPublic}/`)).toBe('from-b\n');
     expect((await docker('exec', 'mover', 'wget', '-q', '-T', '3', '-O', '-', 'http://peer-a/')).code).not.toBe(0);
     expect((await docker('exec', 'mover', 'wget', '-q', '-T', '3', '-O', '-', `http://${peerA}/`)).code).not.toBe(0);
+    expect(host.errors).toEqual([]);
+  });
+
+  // Goes on with the containers and networks of the test above (VM boots are what this file costs).
+  it('a running container connected to a network gets a vmxnet3 hot-added there, and one disconnected loses it, in vSphere and in the guest', async () => {
+    const id = (await ok('inspect', '-f', '{{.Id}}', 'mover')).trim();
+    const peerBPublic = (await ok('inspect', '-f', '{{.NetworkSettings.Networks.public.IPAddress}}', 'peer-b')).trim();
+    const macOn = async (network: string) => (await ok('inspect', '-f', `{{.NetworkSettings.Networks.${network}.MacAddress}}`, 'mover')).trim();
+    const nicMacs = async () => ((await vmNamed(id))!.devices ?? []).filter((device) => device.type === 'VirtualVmxnet3').map((nic) => String(nic.macAddress)).sort();
+    const guestMacs = async () => (await ok('exec', 'mover', 'sh', '-c', 'cat /sys/class/net/*/address')).split('\n').filter((line) => line !== '' && line !== '00:00:00:00:00:00').sort();
+    const [netbMac, publicMac] = [await macOn('netb'), await macOn('public')];
+
+    await ok('network', 'connect', 'neta', 'mover');
+    const netaMac = await macOn('neta');
+    expect(await nicMacs()).toEqual([netbMac, publicMac, netaMac].sort());
+    expect(await guestMacs()).toEqual([netbMac, publicMac, netaMac].sort());
+    expect(await ok('exec', 'mover', 'wget', '-q', '-O', '-', 'http://peer-a/')).toBe('from-a\n');
+
+    await ok('network', 'disconnect', 'public', 'mover');
+    expect(await nicMacs()).toEqual([netbMac, netaMac].sort());
+    // vcsim finishes the reconfigure at once; the stand-in unplugs the NIC from the guest right after, as ESX would before its task ends.
+    expect(await eventually(guestMacs, (macs) => macs.length === 2)).toEqual([netbMac, netaMac].sort());
+    expect((await docker('exec', 'mover', 'wget', '-q', '-T', '3', '-O', '-', `http://${peerBPublic}/`)).code).not.toBe(0);
+    expect(await ok('exec', 'mover', 'wget', '-q', '-O', '-', 'http://peer-b/')).toBe('from-b\n');
     expect(host.errors).toEqual([]);
     await ok('rm', '-f', 'mover', 'peer-a', 'peer-b');
     await ok('network', 'rm', 'neta', 'netb');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseDatastorePath, powerOffVm, VimFault, type VimSession } from '../../../packages/vsphere/src/index';
 import type { Vcsim, VcsimDevice, VcsimInventory, VcsimVm } from '../vcsim';
 import { bootIsoVm, type IsoVm, type SerialPort } from './iso-vm';
+import { NicHotplug, type PortgroupNic } from './nic-hotplug';
 
 /*
  * The test harness that plays an ESX host's execution role for vcsim, which records VMs but runs
@@ -19,6 +20,7 @@ const POLL_MS = 250;
 
 export class EsxHostStandIn {
   private readonly running = new Map<string, IsoVm>();
+  private readonly hotplugs = new Map<string, NicHotplug>();
   private readonly timer: NodeJS.Timeout;
   private polling = false;
   private readonly failures: Error[] = [];
@@ -49,6 +51,8 @@ export class EsxHostStandIn {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    for (const hotplug of this.hotplugs.values()) hotplug.close();
+    this.hotplugs.clear();
     await Promise.all([...this.running.values()].map((vm) => vm.kill()));
     this.running.clear();
   }
@@ -62,8 +66,11 @@ export class EsxHostStandIn {
         const key = vm.ref.value;
         const runningVm = this.running.get(key);
         if (vm.powerState === 'poweredOn' && !runningVm) this.launch(vm, inventory);
+        if (vm.powerState === 'poweredOn' && runningVm) this.hotplugs.get(key)?.update(vmxnet3Nics(vm));
         if (vm.powerState !== 'poweredOn' && runningVm) {
           this.running.delete(key);
+          this.hotplugs.get(key)?.close();
+          this.hotplugs.delete(key);
           await runningVm.kill();
         }
       }
@@ -105,10 +112,11 @@ export class EsxHostStandIn {
       guestInfo: Object.fromEntries(Object.entries(vm.extraConfig ?? {}).filter(([key]) => key.startsWith('guestinfo.'))),
       serialPorts,
       disks: devices.filter((device) => device.type === 'VirtualDisk').map((device) => diskOf(device, onDatastore)),
-      nics: devices.filter((device) => device.type === 'VirtualVmxnet3').map(nicOf),
+      nics: vmxnet3Nics(vm),
       memoryMiB: typeof vm.memoryMB === 'number' ? vm.memoryMB : 512,
     });
     this.running.set(vm.ref.value, isoVm);
+    this.hotplugs.set(vm.ref.value, new NicHotplug(isoVm.qmpSocket, vmxnet3Nics(vm), (error) => this.failures.push(error)));
     void isoVm.process.exited.then(() => this.guestStopped(vm, isoVm));
   }
 
@@ -116,6 +124,8 @@ export class EsxHostStandIn {
   private async guestStopped(vm: VcsimVm, isoVm: IsoVm): Promise<void> {
     if (this.running.get(vm.ref.value) !== isoVm) return; // stopped by the harness after a power-off
     this.running.delete(vm.ref.value);
+    this.hotplugs.get(vm.ref.value)?.close();
+    this.hotplugs.delete(vm.ref.value);
     await powerOffVm(this.session, vm.ref).catch((error: unknown) => {
       if (!(error instanceof VimFault && error.faultName === 'InvalidPowerState')) this.failures.push(error as Error);
     });
@@ -133,12 +143,14 @@ function diskOf(device: VcsimDevice, onDatastore: (fileName: string) => string):
   };
 }
 
+const vmxnet3Nics = (vm: VcsimVm): PortgroupNic[] => (vm.devices ?? []).filter((device) => device.type === 'VirtualVmxnet3').map(nicOf);
+
 /**
  * A vmxnet3 NIC on its portgroup. A portgroup is one L2 segment for every VM on it: here a
  * multicast group on loopback, named after the portgroup, so VMs this harness runs on one
  * portgroup reach each other, as on a vSwitch.
  */
-function nicOf(device: VcsimDevice): { mac: string; group: string; port: number } {
+function nicOf(device: VcsimDevice): PortgroupNic {
   // A standard portgroup is named in the backing; a distributed one is addressed by its key.
   const port = device.backing?.Port as { PortgroupKey?: string } | undefined;
   const portgroup = String(device.backing?.DeviceName ?? port?.PortgroupKey);

@@ -11,6 +11,7 @@ import { createWritableDisk } from '../writable-disk';
 import { containerVmConfig, diskSlot, nicBacking, type ContainerVmLayout } from './container-vm-config';
 import { withDatastoreRootfs, type PlacedVmdk } from './datastore-rootfs';
 import { reconcileDevices } from './device-reconcile';
+import { plugSegmentNic, unplugSegmentNic } from './nic-hotplug';
 import { ensureStoreFolder, storeFileExists, storePath, uploadAsVmdk, uploadToStore } from './datastore-files';
 import type { VsphereTarget, VsphereVolumeStore } from './vsphere-target';
 
@@ -207,8 +208,8 @@ export class VspherePortLayer implements PortLayer {
       client,
       poweredOff: state.poweredOff,
       powerOff: () => this.stop(state),
-      plugSegment: () => Promise.reject(new Error(`network connect on a running container is not supported by vic's vSphere backend yet (container ${containerId})`)),
-      unplugSegment: () => Promise.reject(new Error(`network disconnect on a running container is not supported by vic's vSphere backend yet (container ${containerId})`)),
+      plugSegment: (nic) => plugSegmentNic(this.target, vm, containerId, nic),
+      unplugSegment: (mac) => unplugSegmentNic(this.target, vm, containerId, mac),
     };
   }
 
