@@ -30,9 +30,15 @@ export interface DatastoreRootfsSpec {
  * container's disk and its volumes' disks are downloaded (their flat extents, over the datastore's
  * HTTP interface), assembled with the local layer disks as the guest would, handed to `use`, and
  * uploaded back only for a 'write' use that succeeded, each replaced whole (see replaceExtent).
- * Read-only volumes are never uploaded. Export, stat and cp out upload nothing.
+ * Read-only volumes are never uploaded. Export, stat and cp out upload nothing. Each disk is
+ * replaced atomically, the set of them is not: a crash between two uploads of one copy (only a tar
+ * reaching from the root into a volume writes to two disks) leaves the first changed, the second not.
  */
 export async function withDatastoreRootfs<T>(spec: DatastoreRootfsSpec, use: (root: string) => Promise<T>): Promise<T> {
+  const volumes = spec.mounts.map((mount) => {
+    if (mount.kind !== 'disk') throw new Error(`host directories cannot be shared with a container VM on vSphere (-v ${mount.source}:${mount.target}): use a volume`);
+    return mount;
+  });
   const work = await mkdtemp(join(tmpdir(), 'vic-vsphere-rootfs-'));
   try {
     const writeBack: { vmdk: PlacedVmdk; local: string }[] = [];
@@ -40,8 +46,7 @@ export async function withDatastoreRootfs<T>(spec: DatastoreRootfsSpec, use: (ro
     await downloadExtent(spec.target, flatExtentOf(spec.writableDisk), writable);
     writeBack.push({ vmdk: { place: spec.target, relative: spec.writableDisk }, local: writable });
     const mounts: VmMount[] = [];
-    for (const [index, mount] of spec.mounts.entries()) {
-      if (mount.kind !== 'disk') throw new Error(`host directories cannot be shared with a container VM on vSphere (-v ${mount.source}:${mount.target}): use a volume`);
+    for (const [index, mount] of volumes.entries()) {
       const vmdk = await spec.volumeVmdk(mount.path);
       if (!vmdk) {
         mounts.push(mount);
