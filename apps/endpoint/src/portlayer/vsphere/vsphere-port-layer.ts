@@ -54,7 +54,9 @@ interface ContainerVmState {
  * segments say); the way out and published ports, which VIC's appliance routed, are not there yet:
  * a container reaches its networks only. Image layers are VMDKs uploaded once to the image store
  * and attached non-persistent; a container's disk is a VMDK of its own that outlives its VM's power
- * cycles until the container is removed. The VM keeps its identity, its channel token and its
+ * cycles until the container is removed. The VM is made at the container's first start and reused
+ * after, reconfigured at each start to match it (device-reconcile.ts); NICs are hot-added and
+ * removed while it runs. The VM keeps its identity, its channel token and its
  * channel port in its extraConfig, so a restarted endpoint finds it again from the inventory alone,
  * as VIC's did.
  */
