@@ -59,9 +59,10 @@ case "$compression" in none | gzip | zstd | xz | lz4) ;; *) echo "build: unknown
 
 DEBIAN_PACKAGES=(qemu-system-x86 qemu-utils xorriso isolinux syslinux-common busybox-static cpio e2fsprogs zstd xz-utils lz4 binutils erofs-utils attr tar)
 # The host tools the endpoint runs (every spawn/execFile in apps/endpoint/src and packages/imagec/src
-# that the vSphere backend reaches), copied onto the appliance with their shared libraries. mount,
-# umount and ip are busybox's.
-APPLIANCE_TOOLS=(qemu-img mke2fs mkfs.erofs setfattr tar zstd)
+# that the vSphere backend reaches), copied onto the appliance with their shared libraries.
+# util-linux's mount and umount: the endpoint uses long options busybox lacks (umount --lazy); ip
+# and insmod are busybox's.
+APPLIANCE_TOOLS=(qemu-img mke2fs mkfs.erofs setfattr tar zstd mount umount)
 KERNEL_METAPACKAGE=linux-image-cloud-amd64
 cache="$here/.cache"
 started=$(date +%s%N)
@@ -122,7 +123,9 @@ fetch_kernel() {
 # everything it depends on.
 resolve_modules() {
   local dep_file="$kernel_root/lib/modules/$kver/modules.dep"
-  awk -v wanted="$(grep -v '^#' "$here/modules.list" | xargs)" '
+  local lists=("$here/modules.list")
+  [[ "$mode" == appliance ]] && lists+=("$here/appliance-modules.list")
+  awk -v wanted="$(cat "${lists[@]}" | grep -v '^#' | xargs)" '
     function name_of(path,   n) { n = path; sub(/.*\//, "", n); sub(/\.ko(\.[a-z]+)?$/, "", n); gsub(/-/, "_", n); return n }
     function visit(path,   i, n, parts) {
       if (path in done) return
@@ -299,7 +302,7 @@ build_iso() {
 inputs_digest() {
   {
     echo "epoch $SOURCE_DATE_EPOCH compression $compression kernel $kernel_root"
-    (cd "$here" && sha256sum build.sh modules.list rootfs/* isolinux/* && stat -c '%a %n' rootfs/*)
+    (cd "$here" && sha256sum build.sh modules.list appliance-modules.list rootfs/* isolinux/* && stat -c '%a %n' rootfs/*)
     if [[ "$mode" == appliance ]]; then
       echo "appliance"
       (cd "$endpoint_dist" && sha256sum appliance.mjs endpoint.mjs)

@@ -209,6 +209,12 @@ describe('the VCH appliance on vSphere (vcsim + the ESX stand-in)', () => {
     await writeDockerArchive(await buildBusyboxImage(), 'busybox:latest', archive);
     expect(await ok('load', '-i', archive)).toContain('Loaded image: busybox:latest');
     expect(await ok('run', '--rm', 'busybox', 'echo', 'hello')).toBe('hello\n');
+    // docker cp from a stopped container: the endpoint assembles its root on the appliance (loop
+    // devices, overlayfs, erofs, util-linux mount/umount).
+    await ok('run', '--name', 'writer', 'busybox', 'sh', '-c', 'echo written > /file');
+    await ok('cp', 'writer:/file', join(work, 'copied'));
+    expect(readFileSync(join(work, 'copied'), 'utf8')).toBe('written\n');
+    await ok('rm', 'writer');
 
     const firstBoot = readFileSync(consoleFile, 'utf8');
     expect(firstBoot).toContain(`vic-appliance: public NIC eth0: ${APPLIANCE_IP}/24`);

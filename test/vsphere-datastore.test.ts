@@ -13,6 +13,7 @@ import {
   deleteVirtualDisk,
   downloadFile,
   makeDirectory,
+  moveDatastoreFile,
   parseDatastorePath,
   requireByInventoryPath,
   uploadFile,
@@ -70,6 +71,19 @@ describe('vSphere datastore files', () => {
     const missing = await downloadFile(session, file).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(DatastoreTransferError);
     expect(missing).toMatchObject({ statusCode: 404 });
+  });
+
+  it('moves a file over another one only when forced', async () => {
+    const file = (name: string) => ({ datacenterPath: 'DC0', datastore: 'LocalDS_0', path: `mv/${name}` });
+    await makeDirectory(session, datastorePath('LocalDS_0', 'mv'), datacenter);
+    await uploadFile(session, file('new'), Buffer.from('new bytes'));
+    await uploadFile(session, file('old'), Buffer.from('old bytes'));
+    const move = (force: boolean) => moveDatastoreFile(session, { from: datastorePath('LocalDS_0', 'mv/new'), to: datastorePath('LocalDS_0', 'mv/old'), datacenter, force });
+    await expect(move(false)).rejects.toMatchObject({ faultName: 'FileAlreadyExists' });
+    await move(true);
+    expect(await readFile(path.join(datastoreDir, 'mv/old'), 'utf8')).toBe('new bytes');
+    expect(await exists(path.join(datastoreDir, 'mv/new'))).toBe(false);
+    await deleteDatastoreFile(session, datastorePath('LocalDS_0', 'mv'), datacenter);
   });
 
   it('maps deleting a missing file to the FileNotFound fault', async () => {

@@ -16,6 +16,7 @@ import {
   powerOnVm,
   pvscsiController,
   readDevices,
+  readHardware,
   readVm,
   reconfigureVm,
   requireByInventoryPath,
@@ -201,6 +202,29 @@ describe('vSphere virtual machines', () => {
     expect(nics[1]!.backing).toMatchObject({ Port: expect.objectContaining({ PortgroupKey: dvpg.value }) });
     await destroyVm(session, vm);
     await expect(nicBackingFor(session, folder)).rejects.toThrow('a NIC cannot be connected to a Folder');
+  });
+
+  it('reads a VM\'s hardware back in one call: CPUs, memory, NIC MACs and portgroup keys, disk modes', async () => {
+    const dvpg = await requireByInventoryPath(session, 'DC0/network/DC0_DVPG0', 'network');
+    const vm = await createVm(session, { folder, pool }, {
+      name: 'hardware',
+      guestId: 'otherGuest64',
+      vmPathName: '[LocalDS_0]',
+      numCPUs: 2,
+      memoryMB: 96,
+      deviceChange: [
+        deviceConfigSpec('add', pvscsiController(-1)),
+        deviceConfigSpec('add', disk({ key: -2, path: datastorePath('LocalDS_0', 'hardware/v.vmdk'), controllerKey: -1, unitNumber: 2, capacityKb: 1024, mode: 'independent_persistent' }), 'create'),
+        deviceConfigSpec('add', vmxnet3({ key: -3, backing: await nicBackingFor(session, dvpg), macAddress: '00:50:56:aa:bb:01' })),
+      ],
+    });
+    const hardware = await readHardware(session, vm);
+    expect([hardware.numCPUs, hardware.memoryMB]).toEqual([2, 96]);
+    const nic = hardware.devices.find((device) => device.type === 'VirtualVmxnet3');
+    expect(nic).toMatchObject({ macAddress: '00:50:56:aa:bb:01', backing: { type: 'VirtualEthernetCardDistributedVirtualPortBackingInfo', portgroupKey: dvpg.value } });
+    const volume = hardware.devices.find((device) => device.type === 'VirtualDisk');
+    expect(volume).toMatchObject({ unitNumber: 2, backing: { fileName: '[LocalDS_0] hardware/v.vmdk', diskMode: 'independent_persistent' } });
+    await destroyVm(session, vm);
   });
 
   it('creates a VM inside a vApp', async () => {

@@ -27,7 +27,7 @@ export { listPoolVms, type PoolVm } from './compute/pool-vms.js';
 export { createVm, reconfigureVm, powerOnVm, powerOffVm, destroyVm, readVm, type PowerState, type VmState } from './vm/virtual-machines.js';
 export { vmConfigSpec, type VmConfig } from './vm/vm-config-spec.js';
 export { deviceConfigSpec, existingDevice, type DeviceOperation } from './vm/devices/device-config-spec.js';
-export { readDevices, type VirtualDeviceInfo, type DeviceBackingInfo } from './vm/read-devices.js';
+export { readDevices, readHardware, type VirtualDeviceInfo, type DeviceBackingInfo, type VmHardware } from './vm/read-devices.js';
 export { cdrom, IDE0_KEY, type CdromDevice } from './vm/devices/cdrom.js';
 export { disk, type DiskDevice, type DiskMode } from './vm/devices/disk.js';
 export { vmxnet3, type NicDevice, type NicBacking } from './vm/devices/nic.js';
@@ -37,7 +37,7 @@ export { fileSerialPort, type FileSerialPortDevice } from './vm/devices/file-ser
 export { pvscsiController } from './vm/devices/scsi-controller.js';
 
 export { datastorePath, parseDatastorePath, type ParsedDatastorePath } from './datastore/datastore-path.js';
-export { makeDirectory, deleteDatastoreFile } from './datastore/file-manager.js';
+export { makeDirectory, deleteDatastoreFile, moveDatastoreFile } from './datastore/file-manager.js';
 export { uploadFile, downloadFile, folderUrl, DatastoreTransferError, type DatastoreFile } from './datastore/datastore-http.js';
 
 export { createVirtualDisk, copyVirtualDisk, deleteVirtualDisk, type NewDisk, type VirtualDiskType } from './disks/virtual-disks.js';

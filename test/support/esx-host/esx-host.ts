@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseDatastorePath, powerOffVm, VimFault, type VimSession } from '../../../packages/vsphere/src/index';
 import type { Vcsim, VcsimDevice, VcsimInventory, VcsimVm } from '../vcsim';
 import { bootIsoVm, type IsoVm, type SerialPort } from './iso-vm';
+import { NicHotplug, type PortgroupNic } from './nic-hotplug';
 import type { PublicNetwork } from './public-network';
 
 /*
@@ -22,6 +23,7 @@ const POLL_MS = 250;
 
 export class EsxHostStandIn {
   private readonly running = new Map<string, IsoVm>();
+  private readonly hotplugs = new Map<string, NicHotplug>();
   private readonly timer: NodeJS.Timeout;
   private polling = false;
   private readonly failures: Error[] = [];
@@ -59,6 +61,8 @@ export class EsxHostStandIn {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    for (const hotplug of this.hotplugs.values()) hotplug.close();
+    this.hotplugs.clear();
     await Promise.all([...this.running.values()].map((vm) => vm.kill()));
     this.running.clear();
     this.publicNetwork?.remove();
@@ -79,8 +83,11 @@ export class EsxHostStandIn {
         const key = vm.ref.value;
         const runningVm = this.running.get(key);
         if (vm.powerState === 'poweredOn' && !runningVm) this.launch(vm, inventory);
+        if (vm.powerState === 'poweredOn' && runningVm) this.hotplugs.get(key)?.update(this.segmentNics(vm));
         if (vm.powerState !== 'poweredOn' && runningVm) {
           this.running.delete(key);
+          this.hotplugs.get(key)?.close();
+          this.hotplugs.delete(key);
           await runningVm.kill();
           this.unplug(key);
         }
@@ -127,15 +134,25 @@ export class EsxHostStandIn {
       memoryMiB: typeof vm.memoryMB === 'number' ? vm.memoryMB : 512,
     });
     this.running.set(vm.ref.value, isoVm);
+    this.hotplugs.set(vm.ref.value, new NicHotplug(isoVm.qmpSocket, this.segmentNics(vm), (error) => this.failures.push(error)));
     void isoVm.process.exited.then(() => this.guestStopped(vm, isoVm));
   }
 
   /** A NIC on the public portgroup gets a tap on the public network; any other, its multicast segment. */
-  private cable(vm: VcsimVm, device: VcsimDevice): { mac: string; tap: string } | ReturnType<typeof nicOf> {
-    if (!this.publicNetwork || portgroupOf(device) !== this.publicNetwork.portgroup) return nicOf(device);
+  private cable(vm: VcsimVm, device: VcsimDevice): { mac: string; tap: string } | PortgroupNic {
+    if (!this.publicNetwork || !this.isPublic(device)) return nicOf(device);
     const tap = this.publicNetwork.attach();
     this.taps.set(vm.ref.value, [...(this.taps.get(vm.ref.value) ?? []), tap]);
     return { mac: String(device.macAddress), tap };
+  }
+
+  private isPublic(device: VcsimDevice): boolean {
+    return this.publicNetwork !== undefined && portgroupOf(device) === this.publicNetwork.portgroup;
+  }
+
+  /** The VM's NICs on loopback segments, which NicHotplug keeps in step (public NICs are cabled at boot only). */
+  private segmentNics(vm: VcsimVm): PortgroupNic[] {
+    return (vm.devices ?? []).filter((device) => device.type === 'VirtualVmxnet3' && !this.isPublic(device)).map(nicOf);
   }
 
   /** A guest that powered itself off is powered off in vSphere too. */
@@ -143,6 +160,8 @@ export class EsxHostStandIn {
     if (this.running.get(vm.ref.value) !== isoVm) return; // stopped by the harness after a power-off
     this.running.delete(vm.ref.value);
     this.unplug(vm.ref.value);
+    this.hotplugs.get(vm.ref.value)?.close();
+    this.hotplugs.delete(vm.ref.value);
     await powerOffVm(this.session, vm.ref).catch((error: unknown) => {
       if (!(error instanceof VimFault && error.faultName === 'InvalidPowerState')) this.failures.push(error as Error);
     });
@@ -172,7 +191,7 @@ function diskOf(device: VcsimDevice, onDatastore: (fileName: string) => string):
  * multicast group on loopback, named after the portgroup, so VMs this harness runs on one
  * portgroup reach each other, as on a vSwitch.
  */
-function nicOf(device: VcsimDevice): { mac: string; group: string; port: number } {
+function nicOf(device: VcsimDevice): PortgroupNic {
   const portgroup = portgroupOf(device);
   const hash = createHash('sha256').update(`vic-esx-portgroup:${portgroup}`).digest();
   return {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { renderGuestInfo, FW_CFG_GUESTINFO } from '@vic/protocol';
 import { QemuProcess } from '../../../apps/endpoint/src/portlayer/qemu/qemu-process';
 import { MACHINE_TYPE } from '../../../apps/endpoint/src/portlayer/qemu';
+import { nicIds } from './nic-hotplug';
 
 /*
  * Part of the test harness that plays an ESX host: it runs a container VM the way ESX runs one,
@@ -40,6 +41,8 @@ export interface IsoVm {
   process: QemuProcess;
   /** Where the first file-backed serial port writes (the guest's console), if it has one. */
   consoleLog: string | undefined;
+  /** QEMU's control socket. */
+  qmpSocket: string;
   kill(): Promise<void>;
 }
 
@@ -55,6 +58,7 @@ function serialPortArgs(port: SerialPort, index: number): string[] {
 export function bootIsoVm(spec: IsoVmSpec): IsoVm {
   const consoleLog = spec.serialPorts.find((port) => port.kind === 'file')?.path;
   const guestInfoFile = join(spec.workDir, 'guestinfo');
+  const qmpSocket = join(spec.workDir, 'qmp.sock');
   writeFileSync(guestInfoFile, renderGuestInfo(spec.guestInfo));
   const args = [
     '-name', spec.name,
@@ -64,9 +68,14 @@ export function bootIsoVm(spec: IsoVmSpec): IsoVm {
     '-cdrom', spec.iso, '-boot', 'order=d',
     ...spec.serialPorts.flatMap(serialPortArgs),
     '-fw_cfg', `name=${FW_CFG_GUESTINFO},file=${guestInfoFile}`,
-    ...(spec.nics ?? []).flatMap((nic, i) => [
-      '-netdev', 'tap' in nic ? `tap,id=net${i},ifname=${nic.tap},script=no,downscript=no` : `socket,id=net${i},mcast=${nic.group}:${nic.port},localaddr=127.0.0.1`,
-      '-device', `vmxnet3,netdev=net${i},mac=${nic.mac}`,
+    // For what ESX changes on a running VM (NICs hot-added and removed: nic-hotplug.ts).
+    '-qmp', `unix:${qmpSocket},server=on,wait=off`,
+    ...(spec.nics ?? []).flatMap((nic) => [
+      '-netdev',
+      'tap' in nic
+        ? `tap,id=${nicIds(nic.mac).netdev},ifname=${nic.tap},script=no,downscript=no`
+        : `socket,id=${nicIds(nic.mac).netdev},mcast=${nic.group}:${nic.port},localaddr=127.0.0.1`,
+      '-device', `vmxnet3,id=${nicIds(nic.mac).device},netdev=${nicIds(nic.mac).netdev},mac=${nic.mac}`,
     ]),
     ...(spec.disks.length > 0 ? ['-device', 'pvscsi,id=pvscsi0'] : []),
     ...spec.disks.flatMap((disk, i) => [
@@ -78,6 +87,7 @@ export function bootIsoVm(spec: IsoVmSpec): IsoVm {
   return {
     process,
     consoleLog,
+    qmpSocket,
     async kill() {
       process.signal('SIGKILL');
       await process.exited;

@@ -3,6 +3,7 @@ import type { PathStat } from '@vic/protocol';
 import { orThrow } from '../api/container-errors';
 import type { ContainerRecord } from '../containers/container-record';
 import type { ContainerRuntime } from '../containers/container-runtime';
+import type { FilesystemAccess } from '../portlayer/port-layer';
 import { downloadArchive, uploadArchive } from '../tether-bridge/archive-transfer';
 import type { TetherClient } from '../tether-bridge/tether-client';
 import { archiveApiError } from './archive-error';
@@ -23,7 +24,7 @@ export class ContainerFiles {
     return this.run(record, target, {
       guest: (client) => client.statPath(guestLookupPath(target)),
       host: (root) => statOnHost(root, target),
-    });
+    }, 'read');
   }
 
   /** The tar of `target` with entries named after `rebaseAs` ("" for export), given to `consume`. */
@@ -51,7 +52,7 @@ export class ContainerFiles {
           throw err;
         }
       },
-    });
+    }, 'read');
   }
 
   /** Extracts `tar` into the directory `target`. */
@@ -59,14 +60,14 @@ export class ContainerFiles {
     return this.run(record, target, {
       guest: (client) => uploadArchive(client, guestLookupPath(target), tar, noOverwriteDirNonDir),
       host: (root) => extractOnHost(root, target, tar, { noOverwriteDirNonDir }),
-    });
+    }, 'write');
   }
 
-  private async run<T>(record: ContainerRecord, target: ContainerPath, ways: { guest(client: TetherClient): Promise<T>; host(root: string): Promise<T> }): Promise<T> {
+  private async run<T>(record: ContainerRecord, target: ContainerPath, ways: { guest(client: TetherClient): Promise<T>; host(root: string): Promise<T> }, access: FilesystemAccess): Promise<T> {
     // A paused container's tether is not frozen with its processes: it copies as for a running one.
     const running = this.runtime.runningContainer(record.id);
     try {
-      return await (running ? ways.guest(running.vm.client) : orThrow(this.runtime.withStoppedFilesystem(record, (root) => ways.host(root))));
+      return await (running ? ways.guest(running.vm.client) : orThrow(this.runtime.withStoppedFilesystem(record, (root) => ways.host(root), access)));
     } catch (err) {
       throw archiveApiError(err, record, target.path);
     }

@@ -7,7 +7,7 @@ import type { EventLog } from '../events/event-log';
 import { ContainerLogWriter } from '../logs/container-log';
 import type { ContainerNetworking } from '../networks/container-networking';
 import type { ContainerNetworkState } from '../networks/network-record';
-import type { ContainerVmHandle, LayerDisk, PortLayer, SessionAdopter } from '../portlayer/port-layer';
+import type { ContainerVmHandle, FilesystemAccess, LayerDisk, PortLayer, SessionAdopter } from '../portlayer/port-layer';
 import type { Attachment } from './attachment';
 import type { ContainerCreateConfig, ContainerRecord, ContainerState } from './container-record';
 import { generateContainerName } from './container-names';
@@ -227,7 +227,7 @@ export class ContainerRuntime {
    * at a time; its start waits until the use is over. Refused while the container starts or runs:
    * then its tether is the one to ask.
    */
-  withStoppedFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>): Result<Promise<T>, ContainerErrorCode> {
+  withStoppedFilesystem<T>(record: ContainerRecord, use: (root: string) => Promise<T>, access: FilesystemAccess = 'write'): Result<Promise<T>, ContainerErrorCode> {
     if (this.starting.has(record.id)) return fail('CONFLICT', `Container ${record.id} is starting; try again once it has started`);
     if (this.running.has(record.id)) return fail('CONFLICT', `Container ${record.id} is running`);
     const image = this.options.images.get(record.imageId);
@@ -239,7 +239,7 @@ export class ContainerRuntime {
     if (!mounts.ok) return fail('NO_SUCH_VOLUME', mounts.error.message);
     const previous = this.hostFilesystemUse.get(record.id) ?? Promise.resolve();
     this.onHost.set(record.id, (this.onHost.get(record.id) ?? 0) + 1);
-    const current = previous.then(() => this.options.portLayer.withContainerFilesystem(record.id, layers, use, mounts.value));
+    const current = previous.then(() => this.options.portLayer.withContainerFilesystem(record.id, layers, use, mounts.value, access));
     const over = current.catch(() => undefined);
     void over.then(() => {
       const left = this.onHost.get(record.id)! - 1;

@@ -63,6 +63,9 @@ export interface ContainerVmHandle {
   unplugSegment(mac: string): Promise<void>;
 }
 
+/** What a use of a stopped container's files does: only reads them (stat, cp out, export) or may change them (cp in). */
+export type FilesystemAccess = 'read' | 'write';
+
 /** How a restarted endpoint carries the sessions a VM it takes over already runs. */
 export type SessionAdopter = NonNullable<TetherClientOptions['adoptSession']>;
 
@@ -80,9 +83,10 @@ export interface PortLayer {
    * it apart once `use` settles. Writes land in the container's writable layer, so its next start
    * sees them. The container's `mounts` are mounted at their targets inside it, so a copy into a
    * volume's path lands in the volume. The caller guarantees the VM stays off meanwhile, and that
-   * no running VM has one of its volume disks.
+   * no running VM has one of its volume disks. `access` says whether `use` may change files (a
+   * backend that works on a copy writes it back only then); 'write' when not given.
    */
-  withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>, mounts?: VmMount[]): Promise<T>;
+  withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>, mounts?: VmMount[], access?: FilesystemAccess): Promise<T>;
   /** Removes every trace of the container (its VM and its writable disk). */
   removeContainer(containerId: string): Promise<void>;
   /** A volume was removed: drops the backend's own copy of its disk, if it keeps one (vSphere's VMDK). */

@@ -21,3 +21,19 @@ export async function deleteDatastoreFile(session: VimSession, path: string, dat
     options,
   );
 }
+
+/** FileManager.MoveDatastoreFile_Task within one datacenter; `force` replaces an existing destination. */
+export async function moveDatastoreFile(
+  session: VimSession,
+  move: { readonly from: string; readonly to: string; readonly datacenter?: MoRef; readonly force?: boolean },
+  options?: AwaitTaskOptions,
+): Promise<void> {
+  const datacenter = (name: string): object => (move.datacenter === undefined ? {} : { [name]: toSoapMoRef(move.datacenter) });
+  await runTask(
+    session,
+    'MoveDatastoreFile_Task',
+    session.serviceContent.fileManager,
+    { sourceName: move.from, ...datacenter('sourceDatacenter'), destinationName: move.to, ...datacenter('destinationDatacenter'), force: move.force ?? false },
+    options,
+  );
+}

@@ -12,6 +12,8 @@ export interface VirtualDeviceInfo {
   readonly controllerKey?: number;
   readonly unitNumber?: number;
   readonly backing?: DeviceBackingInfo;
+  /** Ethernet cards: the MAC address. */
+  readonly macAddress?: string;
 }
 
 export interface DeviceBackingInfo {
@@ -23,6 +25,17 @@ export interface DeviceBackingInfo {
   /** URI backings (network serial ports). */
   readonly serviceURI?: string;
   readonly direction?: string;
+  /** Disk backings: persistent, independent_persistent, ... */
+  readonly diskMode?: string;
+  /** Distributed portgroup backings: the portgroup's key. */
+  readonly portgroupKey?: string;
+}
+
+/** A VM's virtual hardware: its devices, CPUs and memory. */
+export interface VmHardware {
+  readonly devices: VirtualDeviceInfo[];
+  readonly numCPUs: number;
+  readonly memoryMB: number;
 }
 
 /**
@@ -32,6 +45,16 @@ export interface DeviceBackingInfo {
 export async function readDevices(session: VimSession, vm: MoRef): Promise<VirtualDeviceInfo[]> {
   const { props } = await retrieveOne(session, vm, ['config.hardware.device']);
   return asArray(props['config.hardware.device'] as Record<string, unknown>[] | undefined).map(toDeviceInfo);
+}
+
+/** The VM's devices, CPUs and memory in one read. */
+export async function readHardware(session: VimSession, vm: MoRef): Promise<VmHardware> {
+  const { props } = await retrieveOne(session, vm, ['config.hardware.device', 'config.hardware.numCPU', 'config.hardware.memoryMB']);
+  return {
+    devices: asArray(props['config.hardware.device'] as Record<string, unknown>[] | undefined).map(toDeviceInfo),
+    numCPUs: Number(props['config.hardware.numCPU']),
+    memoryMB: Number(props['config.hardware.memoryMB']),
+  };
 }
 
 function toDeviceInfo(device: Record<string, unknown>): VirtualDeviceInfo {
@@ -44,10 +67,12 @@ function toDeviceInfo(device: Record<string, unknown>): VirtualDeviceInfo {
     ...(device.controllerKey === undefined ? {} : { controllerKey: Number(device.controllerKey) }),
     ...(device.unitNumber === undefined ? {} : { unitNumber: Number(device.unitNumber) }),
     ...(backing === undefined ? {} : { backing: toBackingInfo(backing) }),
+    ...(typeof device.macAddress === 'string' ? { macAddress: device.macAddress } : {}),
   };
 }
 
 function toBackingInfo(backing: Record<string, unknown>): DeviceBackingInfo {
+  const port = backing.port as { portgroupKey?: unknown } | undefined;
   const text = (name: string): Record<string, string> => (typeof backing[name] === 'string' ? { [name]: backing[name] as string } : {});
   return {
     type: String(backing._type),
@@ -55,5 +80,7 @@ function toBackingInfo(backing: Record<string, unknown>): DeviceBackingInfo {
     ...text('deviceName'),
     ...text('serviceURI'),
     ...text('direction'),
+    ...text('diskMode'),
+    ...(typeof port?.portgroupKey === 'string' ? { portgroupKey: port.portgroupKey } : {}),
   };
 }

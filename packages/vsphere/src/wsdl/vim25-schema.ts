@@ -153,6 +153,10 @@ export const operations: Readonly<Record<string, Operation>> = {
   PowerOffVM_Task: task(),
   MakeDirectory: call(undefined, one('name', STRING), opt('datacenter', MOR), opt('createParentDirectories', 'xsd:boolean')),
   DeleteDatastoreFile_Task: task(one('name', STRING), opt('datacenter', MOR)),
+  MoveDatastoreFile_Task: task(
+    one('sourceName', STRING), opt('sourceDatacenter', MOR), one('destinationName', STRING), opt('destinationDatacenter', MOR),
+    opt('force', 'xsd:boolean'),
+  ),
   CreateVirtualDisk_Task: task(one('name', STRING), opt('datacenter', MOR), one('spec', ANY)),
   CopyVirtualDisk_Task: task(
     one('sourceName', STRING), opt('sourceDatacenter', MOR), one('destName', STRING), opt('destDatacenter', MOR),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, SessionAdopter, VmMount } from '../port-layer';
 import { createWritableDisk, WRITABLE_DISK_FILE } from '../writable-disk';
 import { adoptContainerVm, startContainerVm, type ContainerVm } from './container-vm';
-import { withHostRootfs } from './host-rootfs';
+import { withHostRootfs } from '../host-rootfs';
 import { plugSegmentNic, unplugSegmentNic } from './nic-hotplug';
 import { vmNetworking } from './vm-networking';
 

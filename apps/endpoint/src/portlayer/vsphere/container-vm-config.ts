@@ -1,5 +1,5 @@
 import { GUESTINFO_KEYS } from '@vic/protocol';
-import { cdrom, deviceConfigSpec, disk, fileSerialPort, networkSerialPort, pvscsiController, vmxnet3, type NicBacking, type VmConfig } from '@vic/vsphere';
+import { cdrom, deviceConfigSpec, disk, fileSerialPort, networkSerialPort, pvscsiController, vmxnet3, type DiskMode, type NicBacking, type VmConfig } from '@vic/vsphere';
 import { storePath } from './datastore-files';
 import type { VsphereTarget } from './vsphere-target';
 
@@ -7,6 +7,8 @@ import type { VsphereTarget } from './vsphere-target';
 export const CHANNEL_DEVICE = '/dev/ttyS1';
 
 const SCSI_CONTROLLER_KEY = -10;
+/** Independent: a volume is not part of the VM's snapshots, it belongs to no VM. It is also how a VM's volume disks are told from its others. */
+export const VOLUME_DISK_MODE: DiskMode = 'independent_persistent';
 
 export interface ContainerVmLayout {
   containerId: string;
@@ -30,7 +32,7 @@ export function diskSlot(index: number): { unit: number; serial: string } {
   return { unit, serial: `scsi0:${unit}` };
 }
 
-function nicBacking(target: VsphereTarget, portgroup: string | undefined, containerId: string): NicBacking {
+export function nicBacking(target: VsphereTarget, portgroup: string | undefined, containerId: string): NicBacking {
   if (portgroup !== undefined) {
     const backing = target.containerNetworks?.[portgroup];
     if (!backing) throw new Error(`container ${containerId} is on the container network of portgroup ${portgroup}, which the VCH does not know`);
@@ -50,8 +52,7 @@ export function containerVmConfig(target: VsphereTarget, layout: ContainerVmLayo
   const disks = [
     ...layout.layerDisks.map((path) => ({ path: storePath(target, path), mode: 'independent_nonpersistent' as const })),
     { path: storePath(target, layout.writableDisk), mode: 'persistent' as const },
-    // Independent: a volume is not part of the VM's snapshots, it belongs to no VM.
-    ...layout.volumeDisks.map((path) => ({ path, mode: 'independent_persistent' as const })),
+    ...layout.volumeDisks.map((path) => ({ path, mode: VOLUME_DISK_MODE })),
   ];
   return {
     name: layout.containerId,

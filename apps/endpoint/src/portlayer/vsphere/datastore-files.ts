@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DatastoreTransferError, datastorePath, downloadFile, makeDirectory, uploadFile, VimFault } from '@vic/vsphere';
+import { DatastoreTransferError, datastorePath, type DatastoreFile, downloadFile, makeDirectory, uploadFile, VimFault } from '@vic/vsphere';
 import type { VsphereTarget } from './vsphere-target';
 
 const run = promisify(execFile);
@@ -15,7 +15,8 @@ export function storePath(target: VsphereTarget, relative: string): string {
   return datastorePath(target.datastore, `${target.storeFolder}/${relative}`);
 }
 
-function storeFile(target: VsphereTarget, relative: string) {
+/** A file in the VCH's folder, as the datastore HTTP interface addresses it. */
+export function storeFile(target: VsphereTarget, relative: string): DatastoreFile {
   return { datacenterPath: target.datacenterPath, datastore: target.datastore, path: `${target.storeFolder}/${relative}` };
 }
 

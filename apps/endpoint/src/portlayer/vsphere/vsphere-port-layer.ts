@@ -3,12 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { GUESTINFO_KEYS, type DiskRef, type MountSpec } from '@vic/protocol';
-import { copyVirtualDisk, createVm, deleteVirtualDisk, destroyVm, deviceConfigSpec, existingDevice, readDevices, listPoolVms, powerOffVm, powerOnVm, readVm, reconfigureVm, VimFault, waitForProperties, WaitTimeoutError, type MoRef } from '@vic/vsphere';
+import { copyVirtualDisk, createVm, deleteDatastoreFile, deleteVirtualDisk, destroyVm, deviceConfigSpec, existingDevice, readDevices, readHardware, listPoolVms, powerOffVm, powerOnVm, readVm, reconfigureVm, VimFault, waitForProperties, WaitTimeoutError, type MoRef } from '@vic/vsphere';
 import { ChannelListener } from '../../tether-bridge/channel-dialer';
 import { TetherClient } from '../../tether-bridge/tether-client';
-import type { ContainerVmHandle, ContainerVmRequest, LayerDisk, PortLayer, SessionAdopter } from '../port-layer';
+import type { ContainerVmHandle, ContainerVmRequest, FilesystemAccess, LayerDisk, PortLayer, SessionAdopter, VmMount } from '../port-layer';
 import { createWritableDisk } from '../writable-disk';
-import { containerVmConfig, diskSlot } from './container-vm-config';
+import { containerVmConfig, diskSlot, nicBacking, type ContainerVmLayout } from './container-vm-config';
+import { withDatastoreRootfs, type PlacedVmdk } from './datastore-rootfs';
+import { reconcileDevices } from './device-reconcile';
+import { plugSegmentNic, unplugSegmentNic } from './nic-hotplug';
 import { ensureStoreFolder, storeFileExists, storePath, uploadAsVmdk, uploadToStore } from './datastore-files';
 import type { VsphereTarget, VsphereVolumeStore } from './vsphere-target';
 
@@ -51,7 +54,9 @@ interface ContainerVmState {
  * segments say); the way out and published ports, which VIC's appliance routed, are not there yet:
  * a container reaches its networks only. Image layers are VMDKs uploaded once to the image store
  * and attached non-persistent; a container's disk is a VMDK of its own that outlives its VM's power
- * cycles until the container is removed. The VM keeps its identity, its channel token and its
+ * cycles until the container is removed. The VM is made at the container's first start and reused
+ * after, reconfigured at each start to match it (device-reconcile.ts); NICs are hot-added and
+ * removed while it runs. The VM keeps its identity, its channel token and its
  * channel port in its extraConfig, so a restarted endpoint finds it again from the inventory alone,
  * as VIC's did.
  */
@@ -85,22 +90,21 @@ export class VspherePortLayer implements PortLayer {
     const identity = existing ? await this.identityOf(existing) : { token: randomBytes(16).toString('hex'), channelPort: 0 };
     const listener = await ChannelListener.listen(this.target.channelHost, identity.channelPort);
     try {
-      const vm =
-        existing ??
-        (await createVm(this.target.session, { folder: this.target.vmFolder, pool: this.target.pool }, {
-          ...containerVmConfig(this.target, {
-            containerId,
-            token: identity.token,
-            layerDisks,
-            writableDisk,
-            volumeDisks,
-            nics: (request.segments ?? []).map((segment) => ({ mac: segment.mac, ...(segment.portgroup ? { portgroup: segment.portgroup } : {}) })),
-            channelPort: listener.port,
-            memoryMiB: request.memoryMiB ?? DEFAULT_MEMORY_MIB,
-            cpus: request.cpus ?? 1,
-          }),
-        }));
-      if (!existing) await this.rememberChannelPort(vm, listener.port);
+      const layout: ContainerVmLayout = {
+        containerId,
+        token: identity.token,
+        layerDisks,
+        writableDisk,
+        volumeDisks,
+        nics: (request.segments ?? []).map((segment) => ({ mac: segment.mac, ...(segment.portgroup ? { portgroup: segment.portgroup } : {}) })),
+        channelPort: listener.port,
+        memoryMiB: request.memoryMiB ?? DEFAULT_MEMORY_MIB,
+        cpus: request.cpus ?? 1,
+      };
+      const vm = existing ?? (await createVm(this.target.session, { folder: this.target.vmFolder, pool: this.target.pool }, containerVmConfig(this.target, layout)));
+      // A VM made at an earlier start keeps the devices it had then: what changed since (networks connected or left, volumes, size) is applied now.
+      if (existing) await this.matchLayout(existing, layout);
+      else await this.rememberChannelPort(vm, listener.port);
       await powerOnVm(this.target.session, vm);
       const client = await TetherClient.connect({ channel: listener, containerId, token: identity.token, connectTimeoutMs: BOOT_TIMEOUT_MS });
       const layers: DiskRef[] = layerDisks.map((_, index) => ({ serial: diskSlot(index).serial, fstype: request.layers[index]!.fstype }));
@@ -120,6 +124,18 @@ export class VspherePortLayer implements PortLayer {
     }
   }
 
+  /** One ReconfigVM_Task that gives a powered-off container VM the NICs, volumes, CPUs and memory of this start. */
+  private async matchLayout(vm: MoRef, layout: ContainerVmLayout): Promise<void> {
+    const change = reconcileDevices(await readHardware(this.target.session, vm), {
+      volumeSlotBase: layout.layerDisks.length + 1,
+      volumeDisks: layout.volumeDisks,
+      nics: layout.nics.map((nic) => ({ mac: nic.mac, backing: nicBacking(this.target, nic.portgroup, layout.containerId) })),
+      numCPUs: layout.cpus,
+      memoryMB: layout.memoryMiB,
+    });
+    if (change) await reconfigureVm(this.target.session, vm, change);
+  }
+
   async adopt(containerId: string, adoptSession: SessionAdopter): Promise<ContainerVmHandle | null> {
     const vm = await this.findVm(containerId);
     if (!vm || (await readVm(this.target.session, vm)).powerState !== 'poweredOn') return null;
@@ -134,8 +150,23 @@ export class VspherePortLayer implements PortLayer {
     }
   }
 
-  async withContainerFilesystem<T>(containerId: string): Promise<T> {
-    throw new Error(`copying files of stopped container ${containerId} is not supported by vic's vSphere backend yet: start the container and copy then`);
+  async withContainerFilesystem<T>(containerId: string, layers: LayerDisk[], use: (root: string) => Promise<T>, mounts: VmMount[] = [], access: FilesystemAccess = 'write'): Promise<T> {
+    if (this.running.has(containerId)) throw new Error(`container ${containerId} has a VM running; its disk cannot be mounted on the host`);
+    return withDatastoreRootfs(
+      {
+        target: this.target,
+        // Made now if the container never started: a copy into it must land where its first start finds it.
+        writableDisk: await this.writableVmdk(containerId),
+        layers,
+        mounts,
+        volumeVmdk: async (localDisk) => {
+          const vmdk = this.volumeLocation(localDisk);
+          return (await storeFileExists(vmdk.place, vmdk.relative)) ? vmdk : undefined;
+        },
+        access,
+      },
+      use,
+    );
   }
 
   async removeContainer(containerId: string): Promise<void> {
@@ -146,6 +177,10 @@ export class VspherePortLayer implements PortLayer {
       await this.detachSharedDisks(vm);
       await destroyVm(this.target.session, vm);
     }
+    // What the VM's destruction did not take: a disk made for a copy into a container that never started.
+    await deleteDatastoreFile(this.target.session, storePath(this.target, `containers/${containerId}`), this.target.datacenter).catch((error: unknown) => {
+      if (!(error instanceof VimFault && error.faultName === 'FileNotFound')) throw error;
+    });
     this.running.delete(containerId);
   }
 
@@ -175,8 +210,8 @@ export class VspherePortLayer implements PortLayer {
       client,
       poweredOff: state.poweredOff,
       powerOff: () => this.stop(state),
-      plugSegment: () => Promise.reject(new Error(`network connect on a running container is not supported by vic's vSphere backend yet (container ${containerId})`)),
-      unplugSegment: () => Promise.reject(new Error(`network disconnect on a running container is not supported by vic's vSphere backend yet (container ${containerId})`)),
+      plugSegment: (nic) => plugSegmentNic(this.target, vm, containerId, nic),
+      unplugSegment: (mac) => unplugSegmentNic(this.target, vm, containerId, mac),
     };
   }
 
@@ -232,11 +267,15 @@ export class VspherePortLayer implements PortLayer {
    * first time a container mounts it; from then on the datastore's copy is the volume.
    */
   private async volumeVmdk(localDisk: string): Promise<string> {
-    const store = (this.target.volumeStores ?? []).find((candidate) => localDisk.startsWith(`${candidate.localDir}/`));
-    const place = store ? this.storePlace(store) : this.defaultVolumePlace();
-    const relative = volumeVmdkName(localDisk);
+    const { place, relative } = this.volumeLocation(localDisk);
     if (!(await storeFileExists(place, relative))) await uploadAsVmdk(place, localDisk, relative);
     return storePath(place, relative);
+  }
+
+  /** Where a volume's VMDK is (or will be): its volume store's folder, or the VCH folder's `volumes/`. */
+  private volumeLocation(localDisk: string): PlacedVmdk {
+    const store = (this.target.volumeStores ?? []).find((candidate) => localDisk.startsWith(`${candidate.localDir}/`));
+    return { place: store ? this.storePlace(store) : this.defaultVolumePlace(), relative: volumeVmdkName(localDisk) };
   }
 
   async removeVolume(name: string): Promise<void> {

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { resolveInRoot } from '../../archive/resolve-in-root';
-import type { LayerDisk, VmMount } from '../port-layer';
+import { resolveInRoot } from '../archive/resolve-in-root';
+import type { LayerDisk, VmMount } from './port-layer';
 
 const run = promisify(execFile);
 const MOUNT_TIMEOUT_MS = 30_000;
