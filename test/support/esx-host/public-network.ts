@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /*
  * The harness's physical network: the wire the VCH appliance's public NIC is cabled to, which in a
@@ -55,13 +55,16 @@ export class PublicNetwork {
 
   /**
    * Creates the bridge with the host's address on it. A bridge of the same name left by a killed
-   * run is removed first, with its taps.
+   * run is removed first, with its taps; one whose taps a running QEMU holds is another run's, and
+   * is refused.
    */
   static create(spec: PublicNetworkSpec): PublicNetwork {
     if (!Number.isInteger(spec.subnet) || spec.subnet < 1 || spec.subnet > 254) throw new Error(`public network subnet ${spec.subnet} is not 1-254`);
     const bridge = `${NAME_PREFIX}${spec.subnet}`;
     const prefix = `192.168.${spec.subnet}`;
     const network = new PublicNetwork(spec.portgroup, bridge, `${prefix}.1`, prefix);
+    const held = network.ownTaps().filter((tap) => readFileSync(`/sys/class/net/${tap}/carrier`, 'utf8').trim() === '1');
+    if (held.length > 0) throw new Error(`public network ${bridge} is in use by another run (a VM holds ${held.join(', ')}): give this test another subnet`);
     network.removeLeftovers();
     ip('link', 'add', 'name', bridge, 'type', 'bridge', 'forward_delay', '0');
     try {
@@ -102,7 +105,12 @@ export class PublicNetwork {
   }
 
   private removeLeftovers(): void {
-    for (const name of readdirSync('/sys/class/net')) if (name.startsWith(`${this.bridge}t`)) ip('link', 'del', name);
+    for (const tap of this.ownTaps()) ip('link', 'del', tap);
     if (linkExists(this.bridge)) ip('link', 'del', this.bridge);
+  }
+
+  /** Taps named after this bridge, whoever made them. A tap has carrier while a process holds it open. */
+  private ownTaps(): string[] {
+    return readdirSync('/sys/class/net').filter((name) => name.startsWith(`${this.bridge}t`));
   }
 }
