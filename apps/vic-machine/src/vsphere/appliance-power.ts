@@ -13,6 +13,8 @@ export const DEFAULT_APPLIANCE_TIMEOUT_MS = 10 * 60_000;
 const PING_INTERVAL_MS = 2_000;
 const PING_TIMEOUT_MS = 5_000;
 const PROGRESS_INTERVAL_MS = 15_000;
+/** A powered-off VM's endpoint is gone at once on ESX; this bounds a host that is slow to stop it. */
+const GONE_TIMEOUT_MS = 60_000;
 
 export interface Appliance {
   readonly session: VimSession;
@@ -68,11 +70,25 @@ export async function bootAppliance(appliance: Appliance, client: ApplianceClien
 }
 
 /**
+ * Waits until the endpoint no longer answers, so an answer after the next power-on is the new
+ * endpoint's and not the old one's from a VM its host has not stopped yet.
+ */
+async function waitUntilGone(client: ApplianceClient): Promise<void> {
+  const deadline = Date.now() + GONE_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (!(await pingEndpoint(client.config, client.layout, PING_TIMEOUT_MS)).ok) return;
+    await sleep(PING_INTERVAL_MS / 4);
+  }
+  throw new VicMachineError(`the appliance's endpoint at ${dockerHost(client.config)} still answers ${GONE_TIMEOUT_MS / 1000} s after its VM was powered off`);
+}
+
+/**
  * Restarts the endpoint with a changed configuration: the appliance reads its guestinfo at boot, so
  * it is power-cycled. Container VMs keep running; the new endpoint takes them over from the inventory.
  */
 export async function restartAppliance(appliance: Appliance, client: ApplianceClient | undefined, timeoutMs: number): Promise<void> {
   progress('powering off the appliance VM (container VMs keep running)');
   await powerOffVm(appliance.session, appliance.vm);
+  if (client !== undefined) await waitUntilGone(client);
   await bootAppliance(appliance, client, timeoutMs);
 }
