@@ -9,7 +9,7 @@ const scripts = fileURLToPath(new URL('../../scripts/vcsim/', import.meta.url));
 
 /** A vcsim (govmomi's vSphere simulator) this test started, with its oracle endpoints. */
 export interface Vcsim {
-  /** https://127.0.0.1:PORT/sdk, without credentials. */
+  /** https://127.0.0.1:PORT/sdk (or the `listen` address), without credentials. */
   readonly url: string;
   readonly host: string;
   readonly port: number;
@@ -65,6 +65,11 @@ export interface VcsimOptions {
   readonly inventory?: readonly string[];
   /** Added to them, e.g. ['-method-delay', 'WaitForUpdatesEx:5000']. */
   readonly extra?: readonly string[];
+  /**
+   * The address to listen on instead of 127.0.0.1, e.g. the host's address on the harness's public
+   * network (test/support/esx-host/public-network.ts), so VMs on that network reach the same URL.
+   */
+  readonly listen?: string;
 }
 
 /**
@@ -74,7 +79,9 @@ export interface VcsimOptions {
 export async function startVcsim(options: VcsimOptions = {}): Promise<Vcsim> {
   await run('bash', [`${scripts}install-vcsim.sh`], { timeout: 300_000 });
   const env = options.inventory === undefined ? process.env : { ...process.env, VCSIM_FLAGS: options.inventory.join(' ') };
-  const args = [`${scripts}start-vcsim.sh`, '0', ...(options.extra === undefined ? [] : ['--', ...options.extra])];
+  // start-vcsim.sh passes the flags after "--" on after its own; vcsim's flag parsing keeps the last -l.
+  const extra = [...(options.listen === undefined ? [] : ['-l', `${options.listen}:0`]), ...(options.extra ?? [])];
+  const args = [`${scripts}start-vcsim.sh`, '0', ...(extra.length === 0 ? [] : ['--', ...extra])];
   const { stdout } = await run('bash', args, { timeout: 60_000, env });
   const printed = Object.fromEntries(stdout.split('\n').filter(Boolean).map((line) => line.split(/=(.*)/s).slice(0, 2)));
   const withCredentials = new URL(printed.VCSIM_URL!);

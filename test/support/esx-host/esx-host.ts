@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseDatastorePath, powerOffVm, VimFault, type VimSession } from '../../../packages/vsphere/src/index';
 import type { Vcsim, VcsimDevice, VcsimInventory, VcsimVm } from '../vcsim';
 import { bootIsoVm, type IsoVm, type SerialPort } from './iso-vm';
+import type { PublicNetwork } from './public-network';
 
 /*
  * The test harness that plays an ESX host's execution role for vcsim, which records VMs but runs
@@ -13,6 +14,8 @@ import { bootIsoVm, type IsoVm, type SerialPort } from './iso-vm';
  * the datastore directories), with its guestinfo, its disks on a PVSCSI controller at their units
  * and its network serial port dialing the URI in its backing. A VM powered off in vcsim is
  * stopped; a guest that shuts itself down is powered off in vcsim, as ESX reports it.
+ * NICs on the public portgroup, when the test gives a public network, are cabled to it (a tap
+ * each; public-network.ts); other NICs are on loopback multicast segments.
  */
 
 const POLL_MS = 250;
@@ -22,19 +25,26 @@ export class EsxHostStandIn {
   private readonly timer: NodeJS.Timeout;
   private polling = false;
   private readonly failures: Error[] = [];
+  /** The public network's taps of each running VM. */
+  private readonly taps = new Map<string, string[]>();
 
   private constructor(
     private readonly vcsim: Vcsim,
     private readonly session: VimSession,
     private readonly workRoot: string,
+    private readonly publicNetwork: PublicNetwork | undefined,
   ) {
     this.timer = setInterval(() => void this.poll(), POLL_MS);
   }
 
-  /** `session`: the harness's own login, for reporting guest shutdowns. */
-  static start(vcsim: Vcsim, session: VimSession, workRoot: string): EsxHostStandIn {
+  /**
+   * `session`: the harness's own login, for reporting guest shutdowns. `publicNetwork`: created by
+   * the test before vcsim (which listens on its host address); the harness owns it from here and
+   * deletes it on stop.
+   */
+  static start(vcsim: Vcsim, session: VimSession, workRoot: string, options: { publicNetwork?: PublicNetwork } = {}): EsxHostStandIn {
     mkdirSync(workRoot, { recursive: true });
-    return new EsxHostStandIn(vcsim, session, workRoot);
+    return new EsxHostStandIn(vcsim, session, workRoot, options.publicNetwork);
   }
 
   /** What went wrong running a VM, for a test to show. */
@@ -51,6 +61,13 @@ export class EsxHostStandIn {
     clearInterval(this.timer);
     await Promise.all([...this.running.values()].map((vm) => vm.kill()));
     this.running.clear();
+    this.publicNetwork?.remove();
+  }
+
+  /** The VM's QEMU is gone: its taps leave the switch. */
+  private unplug(key: string): void {
+    for (const tap of this.taps.get(key) ?? []) this.publicNetwork?.detach(tap);
+    this.taps.delete(key);
   }
 
   private async poll(): Promise<void> {
@@ -65,6 +82,7 @@ export class EsxHostStandIn {
         if (vm.powerState !== 'poweredOn' && runningVm) {
           this.running.delete(key);
           await runningVm.kill();
+          this.unplug(key);
         }
       }
     } catch (error) {
@@ -105,17 +123,26 @@ export class EsxHostStandIn {
       guestInfo: Object.fromEntries(Object.entries(vm.extraConfig ?? {}).filter(([key]) => key.startsWith('guestinfo.'))),
       serialPorts,
       disks: devices.filter((device) => device.type === 'VirtualDisk').map((device) => diskOf(device, onDatastore)),
-      nics: devices.filter((device) => device.type === 'VirtualVmxnet3').map(nicOf),
+      nics: devices.filter((device) => device.type === 'VirtualVmxnet3').map((device) => this.cable(vm, device)),
       memoryMiB: typeof vm.memoryMB === 'number' ? vm.memoryMB : 512,
     });
     this.running.set(vm.ref.value, isoVm);
     void isoVm.process.exited.then(() => this.guestStopped(vm, isoVm));
   }
 
+  /** A NIC on the public portgroup gets a tap on the public network; any other, its multicast segment. */
+  private cable(vm: VcsimVm, device: VcsimDevice): { mac: string; tap: string } | ReturnType<typeof nicOf> {
+    if (!this.publicNetwork || portgroupOf(device) !== this.publicNetwork.portgroup) return nicOf(device);
+    const tap = this.publicNetwork.attach();
+    this.taps.set(vm.ref.value, [...(this.taps.get(vm.ref.value) ?? []), tap]);
+    return { mac: String(device.macAddress), tap };
+  }
+
   /** A guest that powered itself off is powered off in vSphere too. */
   private async guestStopped(vm: VcsimVm, isoVm: IsoVm): Promise<void> {
     if (this.running.get(vm.ref.value) !== isoVm) return; // stopped by the harness after a power-off
     this.running.delete(vm.ref.value);
+    this.unplug(vm.ref.value);
     await powerOffVm(this.session, vm.ref).catch((error: unknown) => {
       if (!(error instanceof VimFault && error.faultName === 'InvalidPowerState')) this.failures.push(error as Error);
     });
@@ -139,13 +166,17 @@ function diskOf(device: VcsimDevice, onDatastore: (fileName: string) => string):
  * portgroup reach each other, as on a vSwitch.
  */
 function nicOf(device: VcsimDevice): { mac: string; group: string; port: number } {
-  // A standard portgroup is named in the backing; a distributed one is addressed by its key.
-  const port = device.backing?.Port as { PortgroupKey?: string } | undefined;
-  const portgroup = String(device.backing?.DeviceName ?? port?.PortgroupKey);
+  const portgroup = portgroupOf(device);
   const hash = createHash('sha256').update(`vic-esx-portgroup:${portgroup}`).digest();
   return {
     mac: String(device.macAddress),
     group: `239.254.${hash[0]}.${hash[1]}`,
     port: 20_000 + hash.readUInt16BE(2) % 20_000,
   };
+}
+
+/** A standard portgroup is named in the NIC's backing; a distributed one is addressed by its key. */
+function portgroupOf(device: VcsimDevice): string {
+  const port = device.backing?.Port as { PortgroupKey?: string } | undefined;
+  return String(device.backing?.DeviceName ?? port?.PortgroupKey);
 }

@@ -26,8 +26,11 @@ export interface IsoVmSpec {
   serialPorts: SerialPort[];
   /** Disks on one PVSCSI controller, as vSphere attaches them: the guest finds each by its slot ("scsi0:<unit>"). */
   disks: { path: string; unit: number; format: 'raw' | 'vmdk'; readOnly: boolean }[];
-  /** vmxnet3 NICs, each on an L2 segment: a multicast group on the host's loopback. */
-  nics?: { mac: string; group: string; port: number }[];
+  /**
+   * vmxnet3 NICs, each on an L2 segment: a multicast group on the host's loopback, or a tap on the
+   * harness's physical network (public-network.ts).
+   */
+  nics?: ({ mac: string; group: string; port: number } | { mac: string; tap: string })[];
   memoryMiB?: number;
 }
 
@@ -62,7 +65,7 @@ export function bootIsoVm(spec: IsoVmSpec): IsoVm {
     ...spec.serialPorts.flatMap(serialPortArgs),
     '-fw_cfg', `name=${FW_CFG_GUESTINFO},file=${guestInfoFile}`,
     ...(spec.nics ?? []).flatMap((nic, i) => [
-      '-netdev', `socket,id=net${i},mcast=${nic.group}:${nic.port},localaddr=127.0.0.1`,
+      '-netdev', 'tap' in nic ? `tap,id=net${i},ifname=${nic.tap},script=no,downscript=no` : `socket,id=net${i},mcast=${nic.group}:${nic.port},localaddr=127.0.0.1`,
       '-device', `vmxnet3,netdev=net${i},mac=${nic.mac}`,
     ]),
     ...(spec.disks.length > 0 ? ['-device', 'pvscsi,id=pvscsi0'] : []),
