@@ -1,8 +1,7 @@
 import { APPLIANCE_GUESTINFO_KEY, type ApplianceConfig } from '@vic/protocol';
 import type { MoRef } from '@vic/vsphere';
 import { VicMachineError } from '../errors';
-import type { LogLevel } from '../options';
-import { PLAIN_PORT, TLS_PORT } from '../options';
+import { PLAIN_PORT, TLS_PORT, type LogLevel } from '../options';
 import type { ContainerNetwork } from './container-network-flag';
 import type { PublicNetworkAddress } from './public-network-flag';
 import type { VolumeStore } from './vsphere-vch';
