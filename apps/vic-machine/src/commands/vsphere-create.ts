@@ -166,7 +166,7 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
     );
     rollback.add(`appliance VM ${name}`, () => removeApplianceVm(session, endpointVm));
 
-    const config: VchConfig = { ...localConfig, vsphere: { sdkUrl: target.sdkUrl, computeResource: env.pool.path, pool, endpointVm } };
+    const config: VchConfig = { ...localConfig, vsphere: { sdkUrl: target.sdkUrl, computeResource: env.pool.path, pool } };
     writeVchConfig(layout, config);
     await bootAppliance({ session, vm: endpointVm, files: { datacenterPath: env.datacenter.path, datastore, storeFolder } }, { config, layout }, options.timeoutMs);
     progress(`VCH ${name} is ready (${((Date.now() - started) / 1000).toFixed(1)} s). To use it:`);

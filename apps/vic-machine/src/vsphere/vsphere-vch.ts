@@ -25,5 +25,4 @@ export interface VsphereVch {
   readonly computeResource: string;
   /** The VCH's own pool: a vApp on vCenter, a resource pool on ESXi (vch-pool.ts). */
   readonly pool: MoRef;
-  readonly endpointVm: MoRef;
 }
