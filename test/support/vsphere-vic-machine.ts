@@ -22,9 +22,12 @@ export function vcsimThumbprint(vcsim: Vcsim): Promise<string> {
 /** `user:password@host:port`, VIC's --target with credentials in it. */
 export const vcsimTarget = (vcsim: Vcsim): string => `${encodeURIComponent(vcsim.username)}:${encodeURIComponent(vcsim.password)}@${vcsim.host}:${vcsim.port}`;
 
+/** Beyond vic-machine's own wait for the appliance (--timeout, 10 min by default), so its message is what a test sees. */
+const VSPHERE_COMMAND_TIMEOUT_MS = 12 * 60_000;
+
 /** `vic-machine <command> --state-root <stateRoot> ...args` as a user runs it (nothing inherited but PATH). */
 export function vicMachineVsphere(stateRoot: string, command: string[], ...args: string[]): Promise<CommandResult> {
-  return runCommand(process.execPath, [VIC_MACHINE, ...command, '--state-root', stateRoot, ...args], { PATH: process.env.PATH ?? '/usr/bin:/bin' });
+  return runCommand(process.execPath, [VIC_MACHINE, ...command, '--state-root', stateRoot, ...args], { PATH: process.env.PATH ?? '/usr/bin:/bin' }, VSPHERE_COMMAND_TIMEOUT_MS);
 }
 
 /** The entries of a datastore's backing directory (vcsim's datastores are local folders), sorted. */
