@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Builds the bootstrap ISO every container VM boots, and the bare-boot floor image for the benchmark.
+# Builds the bootstrap ISO every container VM boots, and the bare-boot floor image for the benchmark;
+# with --appliance, the VCH appliance's ISO instead.
 #
 #   bash iso-build/build.sh [--out DIR] [--tether-dist DIR] [--compression none|gzip|zstd|xz|lz4] [--force]
+#   bash iso-build/build.sh --appliance [--out DIR] [--endpoint-dist DIR] [--compression ...] [--force]
 #
 # Outputs (default DIR = iso-build/out):
 #   bootstrap.iso     ISO 9660, isolinux BIOS boot: /boot/vmlinuz, /boot/initrd.img, /isolinux/*
 #   vmlinuz           the same kernel, for direct kernel boot
 #   floor-initrd.img  busybox-only initramfs whose /init prints "vic-floor-up" and powers off
+#   appliance.iso     (--appliance) the same layout, volume VIC_APPLIANCE; its initramfs runs the
+#                     appliance's boot program and the endpoint (apps/endpoint/dist/appliance/)
+#                     with the host tools the endpoint runs (APPLIANCE_TOOLS)
 #
 # Reproducible: the same inputs (this folder, the tether dist, the host's node and busybox, the
 # Debian kernel package, SOURCE_DATE_EPOCH) give byte-identical outputs. SOURCE_DATE_EPOCH defaults
@@ -28,12 +33,16 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 out="$here/out"
 tether_dist="$repo/apps/tether/dist"
+endpoint_dist="$repo/apps/endpoint/dist/appliance"
+mode=bootstrap
 compression=none
 force=0
 while (($#)); do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --tether-dist) tether_dist="$2"; shift 2 ;;
+    --appliance) mode=appliance; shift ;;
+    --endpoint-dist) endpoint_dist="$2"; shift 2 ;;
     --compression) compression="$2"; shift 2 ;;
     --force) force=1; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
@@ -42,7 +51,11 @@ while (($#)); do
 done
 case "$compression" in none | gzip | zstd | xz | lz4) ;; *) echo "build: unknown compression $compression" >&2; exit 2 ;; esac
 
-DEBIAN_PACKAGES=(qemu-system-x86 qemu-utils xorriso isolinux syslinux-common busybox-static cpio e2fsprogs zstd xz-utils lz4 binutils)
+DEBIAN_PACKAGES=(qemu-system-x86 qemu-utils xorriso isolinux syslinux-common busybox-static cpio e2fsprogs zstd xz-utils lz4 binutils erofs-utils attr tar)
+# The host tools the endpoint runs (every spawn/execFile in apps/endpoint/src and packages/imagec/src
+# that the vSphere backend reaches), copied onto the appliance with their shared libraries. mount,
+# umount and ip are busybox's.
+APPLIANCE_TOOLS=(qemu-img mke2fs mkfs.erofs setfattr tar zstd)
 KERNEL_METAPACKAGE=linux-image-cloud-amd64
 cache="$here/.cache"
 started=$(date +%s%N)
@@ -186,15 +199,39 @@ stage_modules() {
   log "modules: $(wc -l < "$work/load-order") ($(xargs -n1 basename < "$work/load-order" | sed 's/\.ko$//' | xargs))"
 }
 
-# The host's node, stripped, with the shared libraries ldd finds, at the same absolute paths.
-stage_node() {
-  local root="$1" lib
-  mkdir -p "$root/usr/bin"
-  strip -o "$root/usr/bin/node" /usr/bin/node
-  for lib in $(ldd /usr/bin/node | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | LC_ALL=C sort -u); do
+# The shared libraries ldd finds for a binary, at the same absolute paths.
+shared_libs() {
+  ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | LC_ALL=C sort -u
+}
+
+stage_shared_libs() {
+  local root="$1" binary="$2" lib
+  for lib in $(shared_libs "$binary"); do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
   done
+}
+
+# The host's node, stripped, with its shared libraries.
+stage_node() {
+  local root="$1"
+  mkdir -p "$root/usr/bin"
+  strip -o "$root/usr/bin/node" /usr/bin/node
+  stage_shared_libs "$root" /usr/bin/node
+}
+
+# Each of APPLIANCE_TOOLS in /usr/bin (ahead of busybox's applets on PATH), with its libraries.
+stage_tools() {
+  local root="$1" tool path
+  mkdir -p "$root/usr/bin" "$root/etc"
+  for tool in "${APPLIANCE_TOOLS[@]}"; do
+    path=$(command -v "$tool") || die "the appliance needs $tool on this host"
+    path=$(readlink -f "$path")
+    cp "$path" "$root/usr/bin/$tool"
+    stage_shared_libs "$root" "$path"
+  done
+  ln -s mke2fs "$root/usr/bin/mkfs.ext4"
+  cp /etc/mke2fs.conf "$root/etc/mke2fs.conf"
 }
 
 stage_tether() {
@@ -214,6 +251,18 @@ build_bootstrap_initramfs() {
   pack_initramfs "$root" "$work/initrd.img"
 }
 
+build_appliance_initramfs() {
+  local root="$work/appliance-root"
+  mkdir -p "$root/etc/vic" "$root/mnt" "$root/root" "$root/var/lib/vic" "$root/appliance"
+  stage_busybox "$root"
+  stage_modules "$root"
+  stage_node "$root"
+  stage_tools "$root"
+  cp "$endpoint_dist/appliance.mjs" "$endpoint_dist/endpoint.mjs" "$root/appliance/"
+  cp "$here/rootfs/appliance-init" "$root/init"
+  pack_initramfs "$root" "$work/initrd.img"
+}
+
 build_floor_initramfs() {
   local root="$work/floor-root"
   stage_busybox "$root"
@@ -221,8 +270,9 @@ build_floor_initramfs() {
   pack_initramfs "$root" "$work/floor-initrd.img"
 }
 
+# build_iso NAME VOLUME: $work/NAME.iso from the kernel and $work/initrd.img.
 build_iso() {
-  local root="$work/iso-root" date
+  local name="$1" volume="$2" root="$work/iso-root" date
   mkdir -p "$root/boot" "$root/isolinux"
   cp "$kernel_root/boot/vmlinuz-$kver" "$root/boot/vmlinuz"
   cp "$work/initrd.img" "$root/boot/initrd.img"
@@ -232,7 +282,7 @@ build_iso() {
   # SOURCE_DATE_EPOCH in the environment makes xorriso fix the volume dates, the volume UUID and
   # the file dates; --modification-date and -volume_date say the same explicitly.
   SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH xorriso -report_about SORRY -as mkisofs \
-    -o "$work/bootstrap.iso" -V VIC_BOOTSTRAP -r \
+    -o "$work/$name.iso" -V "$volume" -r \
     -isohybrid-mbr /usr/lib/ISOLINUX/isohdpfx.bin \
     -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
     --modification-date="$date" \
@@ -243,19 +293,58 @@ build_iso() {
 inputs_digest() {
   {
     echo "epoch $SOURCE_DATE_EPOCH compression $compression kernel $kernel_root"
-    (cd "$here" && sha256sum build.sh modules.list rootfs/* isolinux/*)
-    (cd "$tether_dist" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    (cd "$here" && sha256sum build.sh modules.list rootfs/* isolinux/* && stat -c '%a %n' rootfs/*)
+    if [[ "$mode" == appliance ]]; then
+      echo "appliance"
+      (cd "$endpoint_dist" && sha256sum appliance.mjs endpoint.mjs)
+      local tool path
+      for tool in "${APPLIANCE_TOOLS[@]}"; do
+        path=$(readlink -f "$(command -v "$tool")")
+        sha256sum "$path"
+        shared_libs "$path" | xargs sha256sum
+      done
+      sha256sum /etc/mke2fs.conf
+    else
+      (cd "$tether_dist" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    fi
     sha256sum /usr/bin/node /bin/busybox /usr/lib/ISOLINUX/isolinux.bin /usr/lib/ISOLINUX/isohdpfx.bin /usr/lib/syslinux/modules/bios/ldlinux.c32
-    ldd /usr/bin/node | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | LC_ALL=C sort -u | xargs sha256sum
+    shared_libs /usr/bin/node | xargs sha256sum
     dpkg-query -W -f='${Package} ${Version}\n' "${DEBIAN_PACKAGES[@]}"
   } | sha256sum | cut -d' ' -f1
 }
 
 human() { numfmt --to=iec-i --suffix=B --format='%.1f' "$1"; }
 
+check_inputs() {
+  if [[ "$mode" == appliance ]]; then
+    [[ -f "$endpoint_dist/appliance.mjs" && -f "$endpoint_dist/endpoint.mjs" ]] || die "no appliance bundles in $endpoint_dist (appliance.mjs, endpoint.mjs): build the endpoint first (npm run build -w @vic/endpoint) or pass --endpoint-dist DIR"
+    endpoint_dist=$(cd "$endpoint_dist" && pwd)
+  else
+    [[ -f "$tether_dist/tether.cjs" ]] || die "no tether bundle at $tether_dist/tether.cjs: build the tether first (npm run build -w @vic/tether) or pass --tether-dist DIR"
+    tether_dist=$(cd "$tether_dist" && pwd)
+  fi
+}
+
+build_bootstrap() {
+  log "building with SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH, initramfs compression $compression, tether from $tether_dist"
+  build_bootstrap_initramfs
+  build_floor_initramfs
+  build_iso bootstrap VIC_BOOTSTRAP
+
+  cp "$kernel_root/boot/vmlinuz-$kver" "$out/vmlinuz.partial" && mv "$out/vmlinuz.partial" "$out/vmlinuz"
+  mv "$work/floor-initrd.img" "$out/floor-initrd.img"
+  mv "$work/bootstrap.iso" "$out/bootstrap.iso"
+}
+
+build_appliance() {
+  log "building the appliance with SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH, initramfs compression $compression, endpoint from $endpoint_dist"
+  build_appliance_initramfs
+  build_iso appliance VIC_APPLIANCE
+  mv "$work/appliance.iso" "$out/appliance.iso"
+}
+
 main() {
-  [[ -f "$tether_dist/tether.cjs" ]] || die "no tether bundle at $tether_dist/tether.cjs: build the tether first (npm run build -w @vic/tether) or pass --tether-dist DIR"
-  tether_dist=$(cd "$tether_dist" && pwd)
+  check_inputs
   : "${SOURCE_DATE_EPOCH:=$(git -C "$repo" log -1 --format=%ct -- iso-build 2>/dev/null || true)}"
   : "${SOURCE_DATE_EPOCH:=1700000000}"
   export SOURCE_DATE_EPOCH
@@ -266,35 +355,31 @@ main() {
   exec 9> "$out/.lock"
   flock 9
 
+  # Each mode keeps its own digest: building one never makes the other stale.
+  local digest_file="$out/.inputs.sha256" outputs=(bootstrap.iso vmlinuz floor-initrd.img) iso=bootstrap.iso output complete=1
+  if [[ "$mode" == appliance ]]; then digest_file="$out/.appliance-inputs.sha256" outputs=(appliance.iso) iso=appliance.iso; fi
   ensure_packages
   fetch_kernel
   local digest
   digest=$(inputs_digest)
-  if ((!force)) && [[ -f "$out/.inputs.sha256" && "$(cat "$out/.inputs.sha256")" == "$digest" &&
-    -f "$out/bootstrap.iso" && -f "$out/vmlinuz" && -f "$out/floor-initrd.img" ]]; then
-    log "up to date: $out/bootstrap.iso"
+  for output in "${outputs[@]}"; do [[ -f "$out/$output" ]] || complete=0; done
+  if ((!force && complete)) && [[ -f "$digest_file" && "$(cat "$digest_file")" == "$digest" ]]; then
+    log "up to date: $out/$iso"
     return
   fi
 
   work=$(mktemp -d "${TMPDIR:-/tmp}/vic-iso-build.XXXXXX")
   trap 'rm -rf "$work"' EXIT
-  log "building with SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH, initramfs compression $compression, tether from $tether_dist"
-  build_bootstrap_initramfs
-  build_floor_initramfs
-  build_iso
-
-  rm -f "$out/.inputs.sha256"
-  cp "$kernel_root/boot/vmlinuz-$kver" "$out/vmlinuz.partial" && mv "$out/vmlinuz.partial" "$out/vmlinuz"
-  mv "$work/floor-initrd.img" "$out/floor-initrd.img"
-  mv "$work/bootstrap.iso" "$out/bootstrap.iso"
-  echo "$digest" > "$out/.inputs.sha256"
+  rm -f "$digest_file"
+  "build_$mode"
+  echo "$digest" > "$digest_file"
 
   local elapsed=$((($(date +%s%N) - started) / 1000000))
   log "kernel:    $kver"
   log "initramfs: $(human "$(stat -c %s "$work/initrd.img")") $compression, $(human "$(stat -c %s "$work/initrd.img.cpio")") uncompressed"
-  log "floor:     $(human "$(stat -c %s "$out/floor-initrd.img")") $compression"
-  log "ISO:       $(human "$(stat -c %s "$out/bootstrap.iso")") $out/bootstrap.iso"
-  log "sha256:    $(sha256sum "$out/bootstrap.iso" | cut -d' ' -f1)"
+  [[ "$mode" == bootstrap ]] && log "floor:     $(human "$(stat -c %s "$out/floor-initrd.img")") $compression"
+  log "ISO:       $(human "$(stat -c %s "$out/$iso")") $out/$iso"
+  log "sha256:    $(sha256sum "$out/$iso" | cut -d' ' -f1)"
   log "done in $((elapsed / 1000)).$(printf '%03d' $((elapsed % 1000))) s"
 }
 

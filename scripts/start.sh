@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `npm start`: installs what is missing, builds the endpoint, vic-machine, the tether and the bootstrap
-# ISO, then makes sure the local VCH `default` runs (creates it, starts it again, or reuses it), loads
+# `npm start`: installs what is missing, builds the endpoint, vic-machine, the tether, the bootstrap
+# and appliance ISOs, then makes sure the local VCH `default` runs (creates it, starts it again, or reuses it), loads
 # a busybox image into it and prints how to point docker at it.
 # `npm start -- CMD...` also runs CMD in a busybox container. VIC_STATE_ROOT moves the VCHs' folder.
 set -euo pipefail
@@ -12,6 +12,7 @@ bash scripts/setup.sh
 echo "start: building"
 npx --no-install turbo run build --output-logs=errors-only
 bash iso-build/build.sh
+bash iso-build/build.sh --appliance
 
 vic_machine() { node apps/vic-machine/dist/vic-machine.mjs "$1" --target local --name "$name" --state-root "$state_root"; }
 if [[ -d "$state_root/$name" ]]; then

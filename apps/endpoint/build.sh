@@ -15,3 +15,16 @@ npx --no-install esbuild src/main.ts \
   --outfile=dist/endpoint.mjs \
   --external:fastify --external:tar-stream --external:msgpackr --external:soap \
   --legal-comments=none --charset=utf8 --log-level=warning
+
+# The appliance (iso-build/build.sh --appliance) runs the endpoint with no checkout and no
+# node_modules: its bundle carries every npm package (their CommonJS gets a require from
+# createRequire), and its boot program (src/appliance/main.ts) sits next to it.
+echo "endpoint build: bundling the appliance's endpoint and boot program into dist/appliance/"
+appliance_banner="import { createRequire as __vicCreateRequire } from 'node:module'; const require = __vicCreateRequire(import.meta.url);"
+for entry in main.ts:endpoint.mjs appliance/main.ts:appliance.mjs; do
+  npx --no-install esbuild "src/${entry%%:*}" \
+    --bundle --platform=node --target=node20 --format=esm \
+    --outfile="dist/appliance/${entry##*:}" \
+    --banner:js="$appliance_banner" \
+    --legal-comments=none --charset=utf8 --log-level=warning
+done

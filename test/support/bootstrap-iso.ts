@@ -50,6 +50,25 @@ export function ensureBootstrapIso(): Promise<BootstrapArtifacts> {
   return build(join(REPO, 'iso-build/out'));
 }
 
+const applianceBuilds = new Map<string, Promise<string>>();
+
+/** The VCH appliance's ISO (build.sh --appliance, from apps/endpoint/dist/appliance), built if missing or stale. */
+export function ensureApplianceIso(): Promise<string> {
+  const outDir = join(REPO, 'iso-build/out');
+  let iso = applianceBuilds.get(outDir);
+  if (!iso) {
+    iso = run('bash', [BUILD_SCRIPT, '--appliance', '--out', outDir], { timeout: BUILD_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 16 << 20 }).then(
+      () => join(outDir, 'appliance.iso'),
+      (err: Error & { stdout?: string; stderr?: string }) => {
+        applianceBuilds.delete(outDir);
+        throw new Error(`iso-build/build.sh --appliance failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+      },
+    );
+    applianceBuilds.set(outDir, iso);
+  }
+  return iso;
+}
+
 /**
  * The same ISO with the stand-in tether instead of the real one, in iso-build/out/stand-in/: for
  * tests of the VM runner itself, which need Node to boot but not the tether.

@@ -25,6 +25,9 @@
  *   network folder or an inventory path: Docker's
  *   networks are IP networks on it; without one, containers can be on no network but none)
  *
+ * On vSphere --iso may be left out when the bootstrap ISO is already in the store folder (vic-machine
+ * uploads it there before it creates the appliance, which has no local copy).
+ *
  * --log-level debug (vic-machine debug) logs every API request with its status; info (the default)
  * logs only the lifecycle lines.
  */
@@ -34,6 +37,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { moref, nicBackingFor, normalizeThumbprint, requireByInventoryPath, VimSession, type CertificatePolicy } from '@vic/vsphere';
 import type { ServerTls } from './api/api-server';
+import { storeFileExists, storePath } from './portlayer/vsphere/datastore-files';
 import type { VsphereTarget } from './portlayer/vsphere/vsphere-target';
 import { startVchEndpoint, type VchEndpoint } from './vch-endpoint';
 
@@ -211,10 +215,11 @@ const vsphere = vsphereUrl
       process.exit(1);
     })
   : undefined;
+const iso = values.iso ?? (vsphere ? await bootstrapIsoInStore(vsphere) : required(values, 'iso'));
 const endpoint = await startVchEndpoint({
   name,
   stateDir: required(values, 'state-dir'),
-  iso: required(values, 'iso'),
+  iso,
   host,
   port,
   ...(tlsDir ? { tls: readTls(tlsDir, !values['no-tlsverify']) } : {}),
@@ -230,6 +235,17 @@ const endpoint = await startVchEndpoint({
 });
 console.log(`${LISTENING_PREFIX}${endpoint.dockerHost}`);
 if (logLevel === 'debug') logRequests(endpoint);
+
+/**
+ * Without --iso on vSphere the bootstrap ISO must be in the store already. The port layer uploads
+ * the ISO only when it is missing, so the path it is given then is never read.
+ */
+async function bootstrapIsoInStore(target: VsphereTarget): Promise<string> {
+  const inStore = storePath(target, 'bootstrap.iso');
+  const found = await storeFileExists(target, 'bootstrap.iso').catch((error: Error) => usageError(`cannot look for ${inStore}: ${error.message}`));
+  if (!found) usageError(`--iso is required: the bootstrap ISO is not in the store at ${inStore}`);
+  return inStore;
+}
 
 /** One line per API request once it is answered (the raw server's events: fastify takes no hooks once listening). */
 function logRequests({ server }: VchEndpoint): void {
