@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPLIANCE_GUESTINFO_KEY, type ApplianceConfig } from '@vic/protocol';
 import { buildBusyboxImage, writeDockerArchive } from '@vic/sample-images';
 import { VimSession } from '../packages/vsphere/src/index';
-import { ensureBootstrapIso } from './support/bootstrap-iso';
+import { ensureApplianceIso, ensureBootstrapIso } from './support/bootstrap-iso';
 import { dockerCli } from './support/docker-cli';
 import { EsxHostStandIn } from './support/esx-host/esx-host';
 import { PublicNetwork } from './support/esx-host/public-network';
@@ -58,9 +58,11 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'vic-vsphere-vic-machine-run-'));
   stateRoot = join(work, 'state');
   network = PublicNetwork.create({ portgroup: 'VM Network', subnet: SUBNET });
-  const [started, built] = await Promise.all([startVcsim({ listen: network.hostAddress }), ensureBootstrapIso(), ensureVicMachineBuilt()]);
+  // The endpoint bundle first: the appliance ISO holds it.
+  await ensureVicMachineBuilt();
+  const [started, built, applianceIso] = await Promise.all([startVcsim({ listen: network.hostAddress }), ensureBootstrapIso(), ensureApplianceIso()]);
   vcsim = started;
-  isos = { bootstrap: built.iso, appliance: join(built.iso, '..', 'appliance.iso') };
+  isos = { bootstrap: built.iso, appliance: applianceIso };
   pinned = ['--target', vcsimTarget(vcsim), '--thumbprint', await vcsimThumbprint(vcsim), '--compute-resource', 'DC0_C0'];
   harnessSession = await VimSession.login({ url: vcsim.url, username: vcsim.username, password: vcsim.password, certificate: { kind: 'insecure' } });
   host = EsxHostStandIn.start(vcsim, harnessSession, join(work, 'esx'), { publicNetwork: network });
