@@ -488,16 +488,25 @@ describe('vic-machine on a standalone ESXi host (vcsim -esx): a resource pool in
     await esx?.stop();
   });
 
-  it('create makes a resource pool with the limits, configure changes them without restarting the appliance, delete removes it', async () => {
-    const created = await onEsx(['create'], '--name', 'e1', '--cpu', '1500', ...appliance('127.0.0.3'));
+  it('create (--no-tls) makes a resource pool with the limits, configure changes them without restarting the appliance, delete removes it', async () => {
+    const created = await onEsx(['create'], '--name', 'e1', '--cpu', '1500', '--no-tls', ...appliance('127.0.0.3'));
     expect(created.code, `${created.stderr}\nstand-in: ${esxStandIn.errors.map((error) => error.message).join('; ')}`).toBe(0);
     expect(created.stderr).toContain("creating the VCH's resource pool ha-datacenter/host/localhost.localdomain/Resources/e1 (CPU 1500 MHz, memory unlimited)");
+    expect(created.stderr).toContain('--no-tls: the endpoint serves plain HTTP without authentication to anyone who can reach 127.0.0.3');
+    // Plain HTTP on Docker's port for it: no certificates anywhere.
+    expect(exportedVariables(created.stdout)).toEqual({ DOCKER_HOST: 'tcp://127.0.0.3:2375' });
+    expect(readdirSync(join(esxStateRoot(), 'e1'))).toEqual(['vch.json']);
+    const info = await dockerCli('tcp://127.0.0.3:2375', join(work, 'docker-config'), ['info', '--format', '{{.Name}}']);
+    expect(info.stdout, info.stderr).toBe('e1\n');
     let inventory = await esx.inventory();
     expect(inventory.vapps).toEqual([]);
     const pool = inventory.pools.find((candidate) => candidate.name === 'e1')!;
     expect(inventory.vms.map((candidate) => [candidate.name, candidate.resourcePool, candidate.powerState])).toEqual([['e1', pool.ref, 'poweredOn']]);
     // --force: the appliance's endpoint accepts any vSphere certificate too.
-    expect(applianceConfigOf(inventory.vms[0]!).endpointArgs).toContain('--vsphere-insecure');
+    const config = applianceConfigOf(inventory.vms[0]!);
+    expect(config.endpointArgs).toContain('--vsphere-insecure');
+    expect(config.endpointArgs).not.toContain('--tls-dir');
+    expect(Object.keys(config.files)).toEqual(['/etc/vic/vsphere-credentials.json']);
     const limits = async () => {
       const allocation = await readResourceConfig(esxSession, moref(pool.ref.type, pool.ref.value));
       return [allocation.cpu.limit, allocation.memory.limit];
