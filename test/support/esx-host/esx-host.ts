@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDatastorePath, powerOffVm, VimFault, type VimSession } from '../../../packages/vsphere/src/index';
 import type { Vcsim, VcsimDevice, VcsimInventory, VcsimVm } from '../vcsim';
@@ -149,10 +149,17 @@ export class EsxHostStandIn {
   }
 }
 
-/** A flat VMDK's extent holds the disk's raw bytes: QEMU runs it as raw, as ESX reads it. */
+/**
+ * A flat VMDK's extent holds the disk's raw bytes: QEMU runs it as raw, as ESX reads it. A disk
+ * vSphere created with its VM (fileOperation create) is an empty extent in vcsim; ESX would have
+ * given it its capacity, so the harness does (sparse: a blank disk costs nothing).
+ */
 function diskOf(device: VcsimDevice, onDatastore: (fileName: string) => string): { path: string; unit: number; format: 'raw'; readOnly: boolean } {
+  const extent = onDatastore(String(device.backing?.FileName).replace(/\.vmdk$/, '-flat.vmdk'));
+  const capacityKb = Number(device.capacityKB);
+  if (capacityKb > 0 && statSync(extent).size === 0) truncateSync(extent, capacityKb * 1024);
   return {
-    path: onDatastore(String(device.backing?.FileName).replace(/\.vmdk$/, '-flat.vmdk')),
+    path: extent,
     unit: Number(device.unitNumber),
     format: 'raw',
     // An image layer is attached non-persistent: the guest may not change it.
