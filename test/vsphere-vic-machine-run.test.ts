@@ -20,8 +20,9 @@ import { datastoreEntries, vcsimTarget, vcsimThumbprint, vicMachineVsphere } fro
  * the harness's public network, where this host plays the admin's machine and vCenter (vcsim listens
  * there, so the appliance reaches it at the --target vic-machine used). Then the real docker CLI
  * talks to the endpoint in the appliance, and `docker run --rm busybox echo hello` prints hello from
- * a container VM the harness boots, whose channel dials the appliance. One VCH for the whole file:
- * each boot under TCG costs tens of seconds.
+ * a container VM the harness boots, whose channel dials the appliance; `configure` power-cycles the
+ * appliance, which keeps its state on its data disk. One VCH for the whole file: each boot under
+ * TCG costs tens of seconds.
  */
 
 /** The harness's public network: 192.168.<subnet>.0/24, the host at .1. */
@@ -116,7 +117,20 @@ describe('vic-machine create on vSphere boots the appliance, then docker through
     expect(host.errors).toEqual([]);
   }, 900_000);
 
-  it('delete refuses while a container VM runs, changing nothing; delete --force powers off and removes it all', async () => {
+  it('configure --volume-store power-cycles the appliance: its images survive on the data disk, and its endpoint has the new store', async () => {
+    const configured = await vm(['configure'], ...pinned, '--name', 'vch-run', '--volume-store', 'LocalDS_0/volumes/vch-run:logs');
+    expect(configured.code, `${configured.stderr}\nharness: ${harnessErrors()}`).toBe(0);
+    expect(configured.stderr).toContain('restarting the appliance so its endpoint gets the new volume store(s)');
+    expect(configured.stderr).toContain(`the appliance answers at tcp://${APPLIANCE_IP}:2376`);
+    // The busybox image loaded before the restart is still there: the endpoint's state is on the data disk.
+    expect(await ok('images', '--format', '{{.Repository}}:{{.Tag}}')).toBe('busybox:latest\n');
+    // The endpoint before the restart knew no store "logs" (it would answer: no volume store named "logs").
+    await ok('volume', 'create', '-o', 'VolumeStore=logs', 'applogs');
+    await ok('volume', 'rm', 'applogs');
+    expect(host.errors).toEqual([]);
+  }, 900_000);
+
+  it('delete refuses while a container VM runs, changing nothing; delete --force powers off and removes it all, the volume store included', async () => {
     const id = (await ok('run', '-d', 'busybox', 'sleep', '1000')).trim();
     expect((await vappVms()).find((candidate) => candidate.name === id)?.powerState).toBe('poweredOn');
     expect((await vm(['inspect'], ...pinned, '--name', 'vch-run')).stdout).toContain('containers:    1 VM(s), 1 running');
@@ -130,10 +144,12 @@ describe('vic-machine create on vSphere boots the appliance, then docker through
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toContain('powering off VM vch-run (the appliance)');
     expect(forced.stderr).toContain(`powering off VM ${id}`);
+    expect(forced.stderr).toContain('--force: deleting volume store logs at [LocalDS_0] volumes/vch-run');
     const after = await vcsim.inventory();
     expect(after.vms).toEqual([]);
     expect(after.vapps).toEqual([]);
-    expect(await datastoreEntries(vcsim)).toEqual([]);
+    expect(await datastoreEntries(vcsim)).toEqual(['volumes']);
+    expect(await datastoreEntries(vcsim, 'LocalDS_0', 'volumes')).toEqual([]);
     expect(existsSync(join(stateRoot, 'vch-run'))).toBe(false);
     expect(host.errors).toEqual([]);
   }, 600_000);
