@@ -13,15 +13,18 @@ import { startExistingVch } from './commands/start';
 import { configureVsphereVch } from './commands/vsphere-configure';
 import { createVsphereVch } from './commands/vsphere-create';
 import { debugVsphereVch } from './commands/vsphere-debug';
+import { startVsphereVch } from './commands/vsphere-start';
 import { deleteVsphereVch } from './commands/vsphere-delete';
 import { inspectVsphereConfig, inspectVsphereVch } from './commands/vsphere-inspect';
 import { listVsphereVchs } from './commands/vsphere-ls';
 import { VicMachineError } from './errors';
-import { DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseLimit, parseLogLevel, parseName, parsePort, parseVolumeStores as parseLocalVolumeStores, targetKind, type OptionName, type ParsedCommandLine } from './options';
+import { DEFAULT_APPLIANCE_ISO, DEFAULT_ISO, DEFAULT_STATE_ROOT, parseCommandLine, parseHost, parseLimit, parseLogLevel, parseName, parsePort, parseTimeout, parseVolumeStores as parseLocalVolumeStores, targetKind, type OptionName, type ParsedCommandLine } from './options';
 import { readVchConfig, vchExists } from './vch-config';
 import { parseTlsFlags } from './tls-flags';
 import { vchLayout, type VchLayout } from './vch-layout';
+import { DEFAULT_APPLIANCE_TIMEOUT_MS } from './vsphere/appliance-power';
 import { parseContainerNetworks } from './vsphere/container-network-flag';
+import { parsePublicNetwork } from './vsphere/public-network-flag';
 import { parseVolumeStores } from './vsphere/volume-store-flag';
 import { parseVsphereTarget } from './vsphere/vsphere-target';
 
@@ -45,23 +48,27 @@ local target (--target local): VCHs on this machine, each container a QEMU VM
 
 vSphere target (--target [https://][user[:password]@]host[:port][/datacenter], --user, --password;
 --thumbprint T pins vSphere's certificate, --force accepts any; --compute-resource CLUSTER|HOST[/Resources/POOL]
-when there are several): container VMs run in the VCH's vApp; the endpoint process runs on this
-machine with the vSphere backend (the endpoint VM has no network docker can reach yet)
-  create     --name N [--image-store DS[/PATH]] [--volume-store DS/PATH:LABEL ...] [--public-network NET]
+when there are several): the VCH is a vApp holding its appliance VM (which runs the endpoint) and the container VMs
+  create     --name N --public-network-ip ADDRESS/PREFIX [--public-network-gateway IP] [--dns-server IP ...]
+             [--image-store DS[/PATH]] [--volume-store DS/PATH:LABEL ...] [--public-network NET]
              [--bridge-network NET] [--container-network PORTGROUP:ALIAS --container-network-gateway PORTGROUP:GW/PREFIX
-             [--container-network-ip-range PORTGROUP:CIDR] ...] [--cpu MHZ] [--memory MB] [--host ADDRESS] [--port P] [--no-tls]
+             [--container-network-ip-range PORTGROUP:CIDR] ...] [--cpu MHZ] [--memory MB] [--no-tls]
              [--tls-cname NAME] [--no-tlsverify] [--tls-ca FILE ...] (as for local VCHs)
-             [--insecure-registry R ...] [--iso PATH]
+             [--insecure-registry R ...] [--iso PATH] [--appliance-iso PATH] [--timeout 10m]
              checks every prerequisite first; makes the vApp (with the limits), the image store folder
-             with the bootstrap ISO, the volume store folders and the endpoint VM; undoes it all on failure
-  start      --name N             start the VCH's endpoint again
+             with the bootstrap and appliance ISOs, the volume store folders and the appliance VM (static
+             address on the public network, docker on port 2376 there), powers it on and waits up to
+             --timeout until docker can use it; undoes it all on failure
+  start      --name N [--timeout 10m]   power the appliance on and wait for its endpoint
   inspect    --name N [config]    the VCH as the inventory records it; "config": its create options
   ls                              the VCHs in the compute resource
-  configure  --name N [--cpu MHZ] [--memory MB] [--volume-store DS/PATH:LABEL ...]
-             change the vApp's limits, add volume stores; running containers are not touched
+  configure  --name N [--cpu MHZ] [--memory MB] [--volume-store DS/PATH:LABEL ...] [--timeout 10m]
+             change the vApp's limits; add volume stores (the appliance restarts to use them);
+             running containers are not touched
   delete     --name N [--force]   remove the VCH; --force when container VMs are running (and to
                                   delete its volume stores)
-  debug      --name N [--log-level debug|info]   as for local VCHs, recorded on the endpoint VM too
+  debug      --name N [--log-level debug|info] [--timeout 10m]   set the endpoint's log level (the
+                                  appliance restarts when it changes) and show its console's tail
 
 every command: --state-root DIR (default ${DEFAULT_STATE_ROOT}), where each VCH has its local folder`;
 
@@ -75,13 +82,17 @@ const LOCAL_OPTIONS: Record<string, OptionName[]> = {
 };
 const CONNECT: OptionName[] = ['user', 'password', 'thumbprint', 'force', 'compute-resource'];
 const VSPHERE_OPTIONS: Record<string, OptionName[]> = {
-  create: [...CONNECT, 'name', 'image-store', 'volume-store', 'public-network', 'bridge-network', 'container-network', 'container-network-gateway', 'container-network-ip-range', 'cpu', 'memory', 'host', 'port', 'no-tls', 'tls-cname', 'no-tlsverify', 'tls-ca', 'insecure-registry', 'iso'],
-  start: [...CONNECT, 'name'],
+  create: [
+    ...CONNECT, 'name', 'image-store', 'volume-store', 'public-network', 'public-network-ip', 'public-network-gateway', 'dns-server', 'bridge-network',
+    'container-network', 'container-network-gateway', 'container-network-ip-range', 'cpu', 'memory', 'no-tls', 'tls-cname', 'no-tlsverify', 'tls-ca',
+    'insecure-registry', 'iso', 'appliance-iso', 'timeout',
+  ],
+  start: [...CONNECT, 'name', 'timeout'],
   inspect: [...CONNECT, 'name'],
   ls: CONNECT,
-  configure: [...CONNECT, 'name', 'cpu', 'memory', 'volume-store'],
+  configure: [...CONNECT, 'name', 'cpu', 'memory', 'volume-store', 'timeout'],
   delete: [...CONNECT, 'name'],
-  debug: [...CONNECT, 'name', 'log-level'],
+  debug: [...CONNECT, 'name', 'log-level', 'timeout'],
 };
 
 function checkOptions(command: string, allowedByCommand: Record<string, OptionName[]>, { given }: ParsedCommandLine, where: string): void {
@@ -147,17 +158,18 @@ async function runVsphere(parsed: ParsedCommandLine, stateRoot: string): Promise
   const cpuMHz = parseLimit('cpu', values.cpu);
   const memoryMB = parseLimit('memory', values.memory);
   const limits = { ...(cpuMHz === undefined ? {} : { cpuMHz }), ...(memoryMB === undefined ? {} : { memoryMB }) };
+  const timeoutMs = parseTimeout(values.timeout, DEFAULT_APPLIANCE_TIMEOUT_MS);
   switch (command) {
     case 'create': {
       const tls = parseTlsFlags(values);
       return createVsphereVch({
         layout,
         stateRoot,
-        host: parseHost(values.host),
-        port: parsePort(values.port, tls !== undefined),
         ...(tls === undefined ? {} : { tls }),
         insecureRegistries: values['insecure-registry'] ?? [],
-        iso: values.iso ?? DEFAULT_ISO,
+        isos: { bootstrap: values.iso ?? DEFAULT_ISO, appliance: values['appliance-iso'] ?? DEFAULT_APPLIANCE_ISO },
+        network: parsePublicNetwork(values),
+        timeoutMs,
         target,
         limits,
         flags: {
@@ -171,15 +183,15 @@ async function runVsphere(parsed: ParsedCommandLine, stateRoot: string): Promise
       });
     }
     case 'start':
-      return startExistingVch(layout);
+      return startVsphereVch(layout, target, connect, timeoutMs);
     case 'inspect':
-      return parsed.subcommand === 'config' ? inspectVsphereConfig(layout, target, connect) : inspectVsphereVch(layout, stateRoot, target, connect);
+      return parsed.subcommand === 'config' ? inspectVsphereConfig(layout, target, connect) : inspectVsphereVch(layout, target, connect);
     case 'configure':
-      return configureVsphereVch(layout, target, connect, { limits, volumeStores });
+      return configureVsphereVch(layout, target, connect, { limits, volumeStores }, timeoutMs);
     case 'delete':
       return deleteVsphereVch(layout, target, connect);
     case 'debug':
-      return debugVsphereVch(layout, target, connect, parseLogLevel(values['log-level']));
+      return debugVsphereVch(layout, target, connect, parseLogLevel(values['log-level']), timeoutMs);
   }
 }
 

@@ -6,7 +6,6 @@ import { VicMachineError } from './errors';
 import { commandLine, terminate } from './processes';
 import type { VchConfig } from './vch-config';
 import type { VchLayout } from './vch-layout';
-import { vsphereEndpointArgs } from './vsphere/endpoint-args';
 
 /** Built by apps/endpoint/build.sh; the same relative path from src/ and from dist/. */
 export const ENDPOINT_BUNDLE = fileURLToPath(new URL('../../endpoint/dist/endpoint.mjs', import.meta.url));
@@ -50,7 +49,6 @@ export async function launchEndpoint(layout: VchLayout, config: VchConfig, timeo
     ...config.insecureRegistries.flatMap((registry) => ['--insecure-registry', registry]),
     ...Object.entries(config.volumeStores ?? {}).flatMap(([label, dir]) => ['--volume-store', `${label}=${dir}`]),
     ...(config.logLevel === 'debug' ? ['--log-level', 'debug'] : []),
-    ...(config.vsphere ? vsphereEndpointArgs(config.vsphere, layout, config.host) : []),
   ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: layout.dir });
   closeSync(log);

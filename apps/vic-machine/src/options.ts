@@ -6,6 +6,8 @@ import { VicMachineError } from './errors';
 export const DEFAULT_STATE_ROOT = '/var/lib/vic';
 /** The checkout's ISO (iso-build/build.sh); the same relative path from src/ and from dist/. */
 export const DEFAULT_ISO = fileURLToPath(new URL('../../../iso-build/out/bootstrap.iso', import.meta.url));
+/** The checkout's appliance ISO (iso-build/build.sh), which a vSphere VCH's appliance VM boots. */
+export const DEFAULT_APPLIANCE_ISO = fileURLToPath(new URL('../../../iso-build/out/appliance.iso', import.meta.url));
 /** Docker's conventional ports: 2376 for TLS, 2375 for plain HTTP. */
 export const TLS_PORT = 2376;
 export const PLAIN_PORT = 2375;
@@ -29,6 +31,9 @@ const optionSpec = {
   // DIR:LABEL locally, DATASTORE/PATH:LABEL on vSphere.
   'volume-store': { type: 'string', multiple: true },
   iso: { type: 'string' },
+  'appliance-iso': { type: 'string' },
+  // How long to wait for a vSphere VCH's appliance to answer, as a Go duration ("10m", "90s"), as VIC's --timeout.
+  timeout: { type: 'string' },
   // vSphere targets (VIC's flag names).
   user: { type: 'string', short: 'u' },
   password: { type: 'string' },
@@ -40,6 +45,9 @@ const optionSpec = {
   'container-network-gateway': { type: 'string', multiple: true },
   'container-network-ip-range': { type: 'string', multiple: true },
   'public-network': { type: 'string' },
+  'public-network-ip': { type: 'string' },
+  'public-network-gateway': { type: 'string' },
+  'dns-server': { type: 'string', multiple: true },
   cpu: { type: 'string' },
   memory: { type: 'string' },
   'log-level': { type: 'string' },
@@ -85,6 +93,17 @@ export function parseLimit(flag: string, text: string | undefined): number | und
   const value = Number(text);
   if (text.trim() === '' || !Number.isInteger(value) || value < 1) throw new VicMachineError(`--${flag} ${text} is not a limit: a whole number above 0 (${flag === 'cpu' ? 'MHz' : 'MB'})`);
   return value;
+}
+
+const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** --timeout as VIC took it, a Go duration of hours, minutes and seconds ("10m", "1m30s"), in ms. */
+export function parseTimeout(text: string | undefined, defaultMs: number): number {
+  if (text === undefined) return defaultMs;
+  const match = DURATION.exec(text);
+  const ms = match === null ? 0 : ((Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0)) * 60 + Number(match[3] ?? 0)) * 1000;
+  if (match === null || ms === 0) throw new VicMachineError(`--timeout ${JSON.stringify(text)} is not a duration: hours, minutes and seconds, e.g. 10m, 90s or 1m30s`);
+  return ms;
 }
 
 /** The endpoint's log level: debug adds a line per API request (vic-machine debug). */

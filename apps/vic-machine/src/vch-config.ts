@@ -21,7 +21,10 @@ export interface VchConfig {
   createdAt: string;
   /** The endpoint's; absent means info. */
   logLevel?: LogLevel;
-  /** Container VMs run in vSphere there; absent for a local VCH. */
+  /**
+   * A vSphere VCH: its endpoint runs in the appliance VM at `host` (the public address), and this
+   * folder holds only the docker client's certificates. Absent for a local VCH.
+   */
   vsphere?: VsphereVch;
 }
 

@@ -16,8 +16,6 @@ export interface VchLayout {
   state: string;
   log: string;
   pid: string;
-  /** A vSphere VCH's login for its endpoint, {"username","password"}, mode 0600 (never in argv). */
-  vsphereCredentials: string;
 }
 
 export function vchLayout(stateRoot: string, name: string): VchLayout {
@@ -32,6 +30,5 @@ export function vchLayout(stateRoot: string, name: string): VchLayout {
     state: join(dir, 'state'),
     log: join(dir, 'endpoint.log'),
     pid: join(dir, 'endpoint.pid'),
-    vsphereCredentials: join(dir, 'vsphere-credentials.json'),
   };
 }

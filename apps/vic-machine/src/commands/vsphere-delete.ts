@@ -1,18 +1,17 @@
 import { rmSync } from 'node:fs';
 import { datastorePath, deleteDatastoreFile, destroyEntity, powerOffVm, VimFault } from '@vic/vsphere';
-import { stopEndpoint } from '../endpoint-process';
 import { VicMachineError } from '../errors';
 import { progress } from '../progress';
 import type { VchLayout } from '../vch-layout';
-import { killVchProcesses } from '../vch-processes';
-import { isLocalFolderOf } from '../vsphere/local-status';
+import { localClient } from '../vsphere/appliance-status';
 import { poolKind } from '../vsphere/vch-pool';
 import type { VsphereTarget } from '../vsphere/vsphere-target';
 import { requireVch, withVsphere, type ConnectFlags } from '../vsphere/vsphere-command';
 
 /**
- * `vic-machine delete` on vSphere: refuses while container VMs run unless --force; then stops the
- * local endpoint, powers off and destroys the container VMs and the endpoint VM (before the vApp:
+ * `vic-machine delete` on vSphere: refuses while container VMs run unless --force; then powers off
+ * the appliance VM (first, so its endpoint does not act on the container VMs going away), powers
+ * off and destroys the container VMs and the appliance VM (before the vApp:
  * vcsim leaves a destroyed vApp's VMs behind), deletes the image store folder, destroys the vApp and
  * removes the local folder. Volume stores hold users' data: as in VIC, only --force deletes them.
  */
@@ -26,13 +25,8 @@ export async function deleteVsphereVch(layout: VchLayout, target: VsphereTarget,
         `Delete failed: ${running.length} container VM(s) of VCH ${layout.name} are running (${running.map((vm) => vm.name).join(', ')}); stop them first, or run delete with --force`,
       );
     }
-    const local = isLocalFolderOf(layout, vch.pool);
-    if (local) {
-      progress(`stopping the endpoint of VCH ${layout.name}`);
-      await stopEndpoint(layout);
-      await killVchProcesses(layout);
-    }
-    for (const vm of [...vch.containerVms, { ref: vch.endpointVm, name: layout.name, powerState: vch.endpointPower }]) {
+    const local = localClient(layout, vch.pool) !== undefined;
+    for (const vm of [{ ref: vch.endpointVm, name: `${layout.name} (the appliance)`, powerState: vch.endpointPower }, ...vch.containerVms]) {
       if (vm.powerState === 'poweredOn') {
         progress(`powering off VM ${vm.name}`);
         await powerOffVm(session, vm.ref);

@@ -1,19 +1,20 @@
 import { readResourceConfig } from '@vic/vsphere';
 import { dockerEnvLines } from '../endpoint-address';
-import { readVchConfig } from '../vch-config';
 import type { VchLayout } from '../vch-layout';
-import { isLocalFolderOf, localEndpointStatus } from '../vsphere/local-status';
+import { consolePath } from '../vsphere/appliance-console';
+import { readApplianceConfig } from '../vsphere/appliance-config';
+import { applianceStatus, localClient } from '../vsphere/appliance-status';
 import { describeLimits } from '../vsphere/vch-limits';
 import { poolKind } from '../vsphere/vch-pool';
 import type { VsphereTarget } from '../vsphere/vsphere-target';
-import { requireVch, withVsphere, type ConnectFlags } from '../vsphere/vsphere-command';
+import { applianceOf, requireVch, withVsphere, type ConnectFlags } from '../vsphere/vsphere-command';
 
 /**
  * `vic-machine inspect` on vSphere: the VCH as the inventory records it (its pool's limits read back
- * from vSphere, the endpoint VM's record, its container VMs), the local endpoint's status and the
- * docker environment.
+ * from vSphere, the appliance VM's record and power state, its container VMs), whether its endpoint
+ * answers, and the docker environment when this machine has the client certificates.
  */
-export async function inspectVsphereVch(layout: VchLayout, stateRoot: string, target: VsphereTarget, flags: ConnectFlags): Promise<void> {
+export async function inspectVsphereVch(layout: VchLayout, target: VsphereTarget, flags: ConnectFlags): Promise<void> {
   await withVsphere(target, flags, async (connection) => {
     const vch = await requireVch(connection, layout.name);
     const allocation = await readResourceConfig(connection.session, vch.pool);
@@ -22,19 +23,22 @@ export async function inspectVsphereVch(layout: VchLayout, stateRoot: string, ta
     const memoryMB = limit(allocation.memory.limit);
     const running = vch.containerVms.filter((vm) => vm.powerState === 'poweredOn').length;
     const { record } = vch;
+    const client = localClient(layout, vch.pool);
+    const { network } = readApplianceConfig(layout.name, vch.extraConfig);
     console.log(`VCH:           ${record.name}`);
-    console.log(`status:        ${(await localEndpointStatus(stateRoot, layout.name, vch.pool)).long}`);
+    console.log(`status:        ${(await applianceStatus(vch.endpointPower, client)).long}`);
     console.log(`${`${poolKind(vch.pool)}:`.padEnd(15)}${connection.pool.path}/${record.name} (${describeLimits({ ...(cpuMHz === undefined ? {} : { cpuMHz }), ...(memoryMB === undefined ? {} : { memoryMB }) })})`);
-    console.log(`endpoint VM:   ${record.name} (${vch.endpointPower}; the endpoint process runs on the machine that created the VCH)`);
+    console.log(`appliance VM:  ${record.name} (${vch.endpointPower}), public address ${network.address}${network.gateway ? ` via ${network.gateway}` : ''}${network.dns ? `, DNS ${network.dns.join(' ')}` : ''}`);
+    console.log(`console:       ${consolePath(applianceOf(connection, vch).files)} (vic-machine debug shows its tail)`);
     console.log(`image store:   ${record.imageStore}`);
     for (const store of record.volumeStores) console.log(`volume store:  ${store.label} ds://${store.datastore}/${store.path}`);
     console.log(`networks:      public ${record.publicNetwork}${record.bridgeNetwork ? `, bridge ${record.bridgeNetwork}` : ''}`);
     console.log(`containers:    ${vch.containerVms.length} VM(s), ${running} running`);
     console.log(`endpoint:      ${record.dockerHost} (${record.tls ? 'TLS, client certificates required' : 'plain HTTP, no authentication'})`);
     console.log(`created:       ${record.createdAt}`);
-    if (isLocalFolderOf(layout, vch.pool)) {
+    if (client !== undefined) {
       console.log('');
-      for (const line of dockerEnvLines(readVchConfig(layout), layout)) console.log(line);
+      for (const line of dockerEnvLines(client.config, layout)) console.log(line);
     }
   });
 }
@@ -45,7 +49,9 @@ export async function inspectVsphereVch(layout: VchLayout, stateRoot: string, ta
  */
 export async function inspectVsphereConfig(layout: VchLayout, target: VsphereTarget, flags: ConnectFlags): Promise<void> {
   await withVsphere(target, flags, async (connection) => {
-    const { record } = await requireVch(connection, layout.name);
+    const vch = await requireVch(connection, layout.name);
+    const { record } = vch;
+    const { network } = readApplianceConfig(layout.name, vch.extraConfig);
     const options = [
       `--target ${target.host}${target.datacenter ? `/${target.datacenter}` : ''}`,
       `--name ${record.name}`,
@@ -53,6 +59,9 @@ export async function inspectVsphereConfig(layout: VchLayout, target: VsphereTar
       `--image-store ${record.imageStore.replace(/^ds:\/\//, '')}`,
       ...record.volumeStores.map((store) => `--volume-store ${store.datastore}/${store.path}:${store.label}`),
       `--public-network ${JSON.stringify(record.publicNetwork)}`,
+      `--public-network-ip ${network.address}`,
+      ...(network.gateway ? [`--public-network-gateway ${network.gateway}`] : []),
+      ...(network.dns ?? []).map((server) => `--dns-server ${server}`),
       ...(record.bridgeNetwork ? [`--bridge-network ${JSON.stringify(record.bridgeNetwork)}`] : []),
       ...(record.limits.cpuMHz === undefined ? [] : [`--cpu ${record.limits.cpuMHz}`]),
       ...(record.limits.memoryMB === undefined ? [] : [`--memory ${record.limits.memoryMB}`]),

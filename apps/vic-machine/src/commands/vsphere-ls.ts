@@ -1,5 +1,6 @@
+import { vchLayout } from '../vch-layout';
+import { applianceStatus, localClient } from '../vsphere/appliance-status';
 import { findVchs } from '../vsphere/find-vchs';
-import { localEndpointStatus } from '../vsphere/local-status';
 import type { VsphereTarget } from '../vsphere/vsphere-target';
 import { withVsphere, type ConnectFlags } from '../vsphere/vsphere-command';
 
@@ -8,7 +9,7 @@ export async function listVsphereVchs(stateRoot: string, target: VsphereTarget, 
   const rows = [['NAME', 'PATH', 'STATUS', 'DOCKER_HOST']];
   await withVsphere(target, flags, async (connection) => {
     for (const vch of await findVchs(connection.session, connection.pool.ref)) {
-      const status = await localEndpointStatus(stateRoot, vch.record.name, vch.pool);
+      const status = await applianceStatus(vch.endpointPower, localClient(vchLayout(stateRoot, vch.record.name), vch.pool));
       rows.push([vch.record.name, `${connection.pool.path}/${vch.record.name}`, status.short, vch.record.dockerHost]);
     }
   });

@@ -1,4 +1,5 @@
 import { VicMachineError } from '../errors';
+import { formatIpv4, networkAddress, parseIpv4 } from './ipv4';
 
 /** A vSphere portgroup offered to containers as a Docker network (VIC's --container-network). */
 export interface ContainerNetwork {
@@ -13,7 +14,6 @@ export interface ContainerNetwork {
 }
 
 const ALIAS = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /** "portgroup:value", split at the last colon (portgroup names may hold one, IPv4 values do not). */
 function portgroupAndValue(flag: string, text: string, example: string): [string, string] {
@@ -22,27 +22,15 @@ function portgroupAndValue(flag: string, text: string, example: string): [string
   return [text.slice(0, colon), text.slice(colon + 1)];
 }
 
-function ipv4(text: string): number | null {
-  const match = IPV4.exec(text);
-  if (!match) return null;
-  const octets = match.slice(1).map(Number);
-  return octets.some((octet) => octet > 255) ? null : octets.reduce((value, octet) => value * 256 + octet, 0);
-}
-
-function formatIpv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
-}
-
 /** "10.99.0.1/24" -> the gateway and its subnet. */
 function parseGateway(portgroup: string, text: string): { gateway: string; subnet: string } {
   const [address, prefixText] = text.split('/');
-  const value = ipv4(address ?? '');
+  const value = parseIpv4(address ?? '');
   const prefix = Number(prefixText);
   if (value === null || !Number.isInteger(prefix) || prefix < 8 || prefix > 30) {
     throw new VicMachineError(`--container-network-gateway ${portgroup}:${text}: expected the gateway's address and the network's prefix, e.g. ${portgroup}:10.99.0.1/24`);
   }
-  const size = 2 ** (32 - prefix);
-  return { gateway: address!, subnet: `${formatIpv4(Math.floor(value / size) * size)}/${prefix}` };
+  return { gateway: address!, subnet: `${formatIpv4(networkAddress(value, prefix))}/${prefix}` };
 }
 
 /**

@@ -8,6 +8,8 @@ export interface FoundVch {
   readonly endpointVm: MoRef;
   readonly endpointPower: PowerState;
   readonly record: VchRecord;
+  /** The endpoint VM's extraConfig: the record's keys and the appliance configuration (appliance-config.ts). */
+  readonly extraConfig: Readonly<Record<string, string>>;
   readonly containerVms: readonly PoolVm[];
 }
 
@@ -22,9 +24,10 @@ export async function findVchs(session: VimSession, pool: MoRef): Promise<FoundV
   for (const candidate of pools) {
     const vms = await listPoolVms(session, candidate.ref);
     for (const vm of vms) {
-      const record = readRecord((await readVm(session, vm.ref)).extraConfig);
+      const { extraConfig } = await readVm(session, vm.ref);
+      const record = readRecord(extraConfig);
       if (record === undefined) continue;
-      found.push({ pool: candidate.ref, endpointVm: vm.ref, endpointPower: vm.powerState, record, containerVms: vms.filter((other) => other !== vm) });
+      found.push({ pool: candidate.ref, endpointVm: vm.ref, endpointPower: vm.powerState, record, extraConfig, containerVms: vms.filter((other) => other !== vm) });
       break;
     }
   }

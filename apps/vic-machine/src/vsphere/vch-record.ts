@@ -2,8 +2,9 @@ import type { VchLimits, VolumeStore } from './vsphere-vch';
 
 /**
  * The VCH's configuration as the endpoint VM's extraConfig keeps it, under VIC's `guestinfo.vice./`
- * prefix, so `ls` and `inspect` find a VCH from the inventory alone, as VIC's did. No secrets:
- * guestinfo is readable by anyone who can read the VM's config.
+ * prefix, so `ls` and `inspect` find a VCH from the inventory alone, as VIC's did. These keys hold
+ * no secret (guestinfo is readable by anyone who can read the VM's config); the appliance's own
+ * configuration next to them does (appliance-config.ts says why).
  */
 export const RECORD_KEYS = {
   name: 'guestinfo.vice./common/name',

@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { datastorePath, DatastoreTransferError, deleteDatastoreFile, downloadFile, makeDirectory, uploadFile, type MoRef, type VimSession } from '@vic/vsphere';
 import { VicMachineError } from '../errors';
 import { progress } from '../progress';
+import { APPLIANCE_ISO } from './appliance-vm';
 import type { Rollback } from './rollback';
 import type { VolumeStore } from './vsphere-vch';
 
@@ -36,13 +37,23 @@ async function makeFolder({ session, datacenter }: StorePlacement, path: string,
   rollback.add(`folder ${path}`, () => deleteDatastoreFile(session, path, datacenter.ref));
 }
 
-/** The image store folder with the bootstrap ISO uploaded into it (the container VMs boot it). */
-export async function createImageStore(placement: StorePlacement, rollback: Rollback, datastore: string, folder: string, iso: string): Promise<void> {
-  const path = datastorePath(datastore, folder);
-  await makeFolder(placement, path, rollback);
-  const size = statSync(iso).size;
-  progress(`uploading the bootstrap ISO (${(size / 1048576).toFixed(1)} MiB) to ${path}`);
-  await uploadFile(placement.session, { datacenterPath: placement.datacenter.path, datastore, path: `${folder}/bootstrap.iso` }, { stream: createReadStream(iso), size });
+/** The ISOs a VCH boots: the container VMs' and the appliance's. */
+export interface VchIsos {
+  readonly bootstrap: string;
+  readonly appliance: string;
+}
+
+async function uploadIso(placement: StorePlacement, datastore: string, folder: string, what: string, file: string, name: string): Promise<void> {
+  const size = statSync(file).size;
+  progress(`uploading the ${what} (${(size / 1048576).toFixed(1)} MiB) to ${datastorePath(datastore, `${folder}/${name}`)}`);
+  await uploadFile(placement.session, { datacenterPath: placement.datacenter.path, datastore, path: `${folder}/${name}` }, { stream: createReadStream(file), size });
+}
+
+/** The image store folder with both ISOs uploaded into it: the container VMs boot one, the appliance VM the other. */
+export async function createImageStore(placement: StorePlacement, rollback: Rollback, datastore: string, folder: string, isos: VchIsos): Promise<void> {
+  await makeFolder(placement, datastorePath(datastore, folder), rollback);
+  await uploadIso(placement, datastore, folder, 'bootstrap ISO', isos.bootstrap, 'bootstrap.iso');
+  await uploadIso(placement, datastore, folder, 'appliance ISO', isos.appliance, APPLIANCE_ISO);
 }
 
 /** A folder per volume store; one that exists already is used as it is and never removed by a rollback: it holds data. */

@@ -1,5 +1,6 @@
 import type { VimSession } from '@vic/vsphere';
 import { VicMachineError } from '../errors';
+import type { Appliance } from './appliance-power';
 import { findVch, type FoundVch } from './find-vchs';
 import { connectVsphere, type Located, type PrerequisiteFlags } from './prerequisites';
 import type { VsphereTarget } from './vsphere-target';
@@ -29,3 +30,9 @@ export async function requireVch(connection: VsphereConnection, name: string): P
   return vch;
 }
 
+
+/** The VCH's appliance: its VM and where its files are (the image store folder the record names). */
+export function applianceOf(connection: VsphereConnection, vch: FoundVch): Appliance {
+  const [datastore, ...folder] = vch.record.imageStore.replace(/^ds:\/\//, '').split('/');
+  return { session: connection.session, vm: vch.endpointVm, files: { datacenterPath: connection.datacenter.path, datastore: datastore!, storeFolder: folder.join('/') } };
+}
