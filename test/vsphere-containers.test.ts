@@ -1,16 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBusyboxImage, writeDockerArchive } from '@vic/sample-images';
-import { createResourcePool, nicBackingFor, requireByInventoryPath, VimSession, type MoRef, type NicBacking } from '../packages/vsphere/src/index';
-import { startVchEndpoint, type VchEndpoint } from '../apps/endpoint/src/vch-endpoint';
-import type { VsphereTarget } from '../apps/endpoint/src/portlayer/vsphere/vsphere-target';
-import { ensureBootstrapIso } from './support/bootstrap-iso';
-import { dockerCli } from './support/docker-cli';
-import { EsxHostStandIn } from './support/esx-host/esx-host';
-import { startVcsim, type Vcsim, type VcsimVm } from './support/vcsim';
+import type { MoRef, NicBacking } from '../packages/vsphere/src/index';
+import type { EsxHostStandIn } from './support/esx-host/esx-host';
+import type { Vcsim, VcsimVm } from './support/vcsim';
+import { eventually, startVsphereEndpointVch, type VsphereEndpointVch } from './support/vsphere-endpoint';
 
 /*
  * Container VMs on vSphere across their starts, end to end: vcsim is vSphere, EsxHostStandIn runs
@@ -20,38 +15,18 @@ import { startVcsim, type Vcsim, type VcsimVm } from './support/vcsim';
  * stopped container work on its disks as they are on the datastore.
  */
 
+let vch: VsphereEndpointVch;
 let vcsim: Vcsim;
-let session: VimSession;
-let harnessSession: VimSession;
 let host: EsxHostStandIn;
-let endpoint: VchEndpoint;
 let pool: MoRef;
 let publicBacking: NicBacking;
 let work: string;
-
-const docker = (...args: string[]) => dockerCli(endpoint.dockerHost, join(work, 'docker-config'), args, { timeoutMs: 240_000 });
-async function ok(...args: string[]): Promise<string> {
-  const result = await docker(...args);
-  if (result.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${result.code}: ${result.stderr}\nharness: ${host.errors.map((e) => e.message).join('; ')}`);
-  return result.stdout;
-}
+const docker = (...args: string[]) => vch.docker(...args);
+const ok = (...args: string[]) => vch.ok(...args);
+const datastoreDir = () => vch.datastoreDir();
 
 async function vmNamed(id: string): Promise<VcsimVm | undefined> {
   return (await vcsim.inventory()).vms.find((vm) => vm.resourcePool?.value === pool.value && vm.name === id);
-}
-
-async function datastoreDir(): Promise<string> {
-  return (await vcsim.inventory()).datastores.find((ds) => ds.name === 'LocalDS_0')!.url;
-}
-
-/** The probe's last value once `done` holds for it, or after 30 s whatever it is (the assertion then shows it). */
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** Every file under a directory, relative to it. */
@@ -60,52 +35,12 @@ function filesUnder(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'vic-vsphere-containers-'));
-  vcsim = await startVcsim();
-  const login = () => VimSession.login({ url: vcsim.url, username: vcsim.username, password: vcsim.password, certificate: { kind: 'insecure' } });
-  session = await login();
-  harnessSession = await login();
-  pool = await createResourcePool(session, await requireByInventoryPath(session, 'DC0/host/DC0_C0/Resources', 'resource pool'), 'vch-ctr');
-  publicBacking = await nicBackingFor(session, await requireByInventoryPath(session, 'DC0/network/DC0_DVPG0', 'network'));
-  const target: VsphereTarget = {
-    session,
-    datacenterPath: 'DC0',
-    datacenter: await requireByInventoryPath(session, 'DC0', 'datacenter'),
-    vmFolder: await requireByInventoryPath(session, 'DC0/vm', 'folder'),
-    pool,
-    datastore: 'LocalDS_0',
-    storeFolder: 'vch-ctr',
-    channelHost: '127.0.0.1',
-    bridgeNetwork: await nicBackingFor(session, await requireByInventoryPath(session, 'DC0/network/VM Network', 'network')),
-    containerNetworks: { DC0_DVPG0: publicBacking },
-  };
-  host = EsxHostStandIn.start(vcsim, harnessSession, join(work, 'esx'));
-  const { iso } = await ensureBootstrapIso();
-  endpoint = await startVchEndpoint({
-    name: 'vch-ctr',
-    stateDir: join(work, 'vch'),
-    iso,
-    host: '127.0.0.1',
-    port: 0,
-    vsphere: target,
-    containerNetworks: [{ alias: 'public', portgroup: 'DC0_DVPG0', ipam: { subnet: '10.98.0.0/24', gateway: '10.98.0.1' } }],
-  });
-  const archive = join(work, 'busybox.tar');
-  await writeDockerArchive(await buildBusyboxImage(), 'busybox:latest', archive);
-  await ok('load', '-q', '-i', archive);
+  vch = await startVsphereEndpointVch('vch-ctr', '10.98.0');
+  ({ vcsim, host, pool, publicBacking, work } = vch);
 }, 600_000);
 
 afterAll(async () => {
-  if (endpoint) {
-    const ids = (await docker('ps', '-aq')).stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) await docker('rm', '-f', ...ids);
-    await endpoint.close();
-  }
-  await host?.stop();
-  await harnessSession?.logout().catch(() => undefined);
-  await session?.logout().catch(() => undefined);
-  await vcsim?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await vch?.close();
 });
 
 describe('container VMs on vSphere match their container at every start', () => {

@@ -1,15 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBusyboxImage, writeDockerArchive } from '@vic/sample-images';
-import { createResourcePool, nicBackingFor, requireByInventoryPath, VimSession, type MoRef } from '../packages/vsphere/src/index';
-import { startVchEndpoint, type VchEndpoint } from '../apps/endpoint/src/vch-endpoint';
-import type { VsphereTarget } from '../apps/endpoint/src/portlayer/vsphere/vsphere-target';
-import { ensureBootstrapIso } from './support/bootstrap-iso';
-import { dockerCli } from './support/docker-cli';
-import { EsxHostStandIn } from './support/esx-host/esx-host';
-import { startVcsim, type Vcsim, type VcsimVm } from './support/vcsim';
+import type { EsxHostStandIn } from './support/esx-host/esx-host';
+import { eventually, startVsphereEndpointVch, type VsphereEndpointVch } from './support/vsphere-endpoint';
 
 /*
  * The Docker API on the vSphere backend, end to end. vcsim is vSphere: the endpoint creates, powers
@@ -19,90 +12,21 @@ import { startVcsim, type Vcsim, type VcsimVm } from './support/vcsim';
  * CLI is the real one; the output it prints came from a process in that VM.
  */
 
-let vcsim: Vcsim;
-let session: VimSession;
-let harnessSession: VimSession;
+let vch: VsphereEndpointVch;
 let host: EsxHostStandIn;
-let endpoint: VchEndpoint;
-let openEndpoint: () => Promise<VchEndpoint>;
-let pool: MoRef;
 let work: string;
-
-const docker = (...args: string[]) => dockerCli(endpoint.dockerHost, join(work, 'docker-config'), args, { timeoutMs: 240_000 });
-async function ok(...args: string[]): Promise<string> {
-  const result = await docker(...args);
-  if (result.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${result.code}: ${result.stderr}\nharness: ${host.errors.map((e) => e.message).join('; ')}`);
-  return result.stdout;
-}
-
-/** The probe's last value once `done` holds for it, or after 30 s whatever it is (the assertion then shows it). */
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-async function vmsInPool(): Promise<VcsimVm[]> {
-  return (await vcsim.inventory()).vms.filter((vm) => vm.resourcePool?.value === pool.value);
-}
-
-async function datastoreDir(): Promise<string> {
-  return (await vcsim.inventory()).datastores.find((ds) => ds.name === 'LocalDS_0')!.url;
-}
+const docker = (...args: string[]) => vch.docker(...args);
+const ok = (...args: string[]) => vch.ok(...args);
+const vmsInPool = () => vch.vmsInPool();
+const datastoreDir = () => vch.datastoreDir();
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'vic-vsphere-endpoint-'));
-  vcsim = await startVcsim();
-  const login = () => VimSession.login({ url: vcsim.url, username: vcsim.username, password: vcsim.password, certificate: { kind: 'insecure' } });
-  session = await login();
-  harnessSession = await login();
-  pool = await createResourcePool(session, await requireByInventoryPath(session, 'DC0/host/DC0_C0/Resources', 'resource pool'), 'vch-e2e');
-  const target: VsphereTarget = {
-    session,
-    datacenterPath: 'DC0',
-    datacenter: await requireByInventoryPath(session, 'DC0', 'datacenter'),
-    vmFolder: await requireByInventoryPath(session, 'DC0/vm', 'folder'),
-    pool,
-    datastore: 'LocalDS_0',
-    storeFolder: 'vch-e2e',
-    channelHost: '127.0.0.1',
-    bridgeNetwork: await nicBackingFor(session, await requireByInventoryPath(session, 'DC0/network/VM Network', 'network')),
-    containerNetworks: { DC0_DVPG0: await nicBackingFor(session, await requireByInventoryPath(session, 'DC0/network/DC0_DVPG0', 'network')) },
-  };
-  host = EsxHostStandIn.start(vcsim, harnessSession, join(work, 'esx'));
-  const { iso } = await ensureBootstrapIso();
-  openEndpoint = () =>
-    startVchEndpoint({
-      name: 'vch-e2e',
-      stateDir: join(work, 'vch'),
-      iso,
-      host: '127.0.0.1',
-      port: 0,
-      vsphere: target,
-      liveRestore: true,
-      containerNetworks: [{ alias: 'public', portgroup: 'DC0_DVPG0', ipam: { subnet: '10.99.0.0/24', gateway: '10.99.0.1' } }],
-    });
-  endpoint = await openEndpoint();
-  const archive = join(work, 'busybox.tar');
-  await writeDockerArchive(await buildBusyboxImage(), 'busybox:latest', archive);
-  await ok('load', '-q', '-i', archive);
+  vch = await startVsphereEndpointVch('vch-e2e', '10.99.0');
+  ({ host, work } = vch);
 }, 600_000);
 
 afterAll(async () => {
-  if (endpoint) {
-    // Live restore leaves container VMs running when the endpoint closes: remove them first.
-    const ids = (await docker('ps', '-aq')).stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) await docker('rm', '-f', ...ids);
-    await endpoint.close();
-  }
-  await host?.stop();
-  await harnessSession?.logout().catch(() => undefined);
-  await session?.logout().catch(() => undefined);
-  await vcsim?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await vch?.close();
 });
 
 describe('the Docker API on the vSphere backend (vcsim + an ESX stand-in)', () => {
@@ -145,8 +69,7 @@ describe('the Docker API on the vSphere backend (vcsim + an ESX stand-in)', () =
 
   it('a restarted endpoint finds its running container VM again from the vSphere inventory', async () => {
     const id = (await ok('run', '-d', '--name', 'survivor', 'busybox', 'sh', '-c', 'echo first; sleep 1000')).trim();
-    await endpoint.close();
-    endpoint = await openEndpoint();
+    await vch.reopenEndpoint();
 
     expect(await ok('ps', '--format', '{{.Names}} {{.Status}}')).toMatch(/^survivor Up /m);
     expect(await ok('exec', 'survivor', 'echo', 'still here')).toBe('still here\n');

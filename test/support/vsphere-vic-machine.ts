@@ -7,6 +7,7 @@ import { APPLIANCE_GUESTINFO_KEY, type ApplianceConfig } from '@vic/protocol';
 import { parseDatastorePath } from '../../packages/vsphere/src/index';
 import { runCommand, VIC_MACHINE, type CommandResult } from './vic-machine';
 import type { Vcsim, VcsimInventory, VcsimVm } from './vcsim';
+import { watchInventory } from './inventory-watch';
 
 /** The SHA-1 fingerprint of vcsim's certificate, read over TLS as a user would with openssl. */
 export function vcsimThumbprint(vcsim: Vcsim): Promise<string> {
@@ -39,7 +40,6 @@ export async function datastoreEntries(vcsim: Vcsim, datastore = 'LocalDS_0', pa
 
 /** The endpoint bundle (apps/endpoint/build.sh), the program the appliance runs. */
 const ENDPOINT_BUNDLE = fileURLToPath(new URL('../../apps/endpoint/dist/endpoint.mjs', import.meta.url));
-const STAND_IN_POLL_MS = 250;
 
 interface RunningStandIn {
   readonly child: ChildProcess;
@@ -58,16 +58,15 @@ interface RunningStandIn {
  */
 export class ApplianceStandIn {
   private readonly running = new Map<string, RunningStandIn>();
-  private readonly timer: NodeJS.Timeout;
-  private polling = false;
+  private readonly watch: { stop(): void };
   readonly errors: Error[] = [];
 
   private constructor(
-    private readonly vcsim: Vcsim,
+    vcsim: Vcsim,
     private readonly workDir: string,
     private readonly names: ReadonlySet<string>,
   ) {
-    this.timer = setInterval(() => void this.poll(), STAND_IN_POLL_MS);
+    this.watch = watchInventory(vcsim, (inventory) => this.onInventory(inventory), (error) => this.errors.push(error));
   }
 
   static start(vcsim: Vcsim, workDir: string, names: readonly string[]): ApplianceStandIn {
@@ -75,29 +74,20 @@ export class ApplianceStandIn {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.watch.stop();
     await Promise.all([...this.running.values()].map((standIn) => kill(standIn)));
     this.running.clear();
   }
 
-  private async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      const inventory = await this.vcsim.inventory();
-      for (const vm of inventory.vms) {
-        if (!this.names.has(vm.name) || vm.extraConfig?.[APPLIANCE_GUESTINFO_KEY] === undefined) continue;
-        const running = this.running.get(vm.ref.value);
-        if (vm.powerState === 'poweredOn' && running === undefined) this.running.set(vm.ref.value, this.launch(vm, inventory));
-        if (vm.powerState !== 'poweredOn' && running !== undefined) {
-          this.running.delete(vm.ref.value);
-          await kill(running);
-        }
+  private async onInventory(inventory: VcsimInventory): Promise<void> {
+    for (const vm of inventory.vms) {
+      if (!this.names.has(vm.name) || vm.extraConfig?.[APPLIANCE_GUESTINFO_KEY] === undefined) continue;
+      const running = this.running.get(vm.ref.value);
+      if (vm.powerState === 'poweredOn' && running === undefined) this.running.set(vm.ref.value, this.launch(vm, inventory));
+      if (vm.powerState !== 'poweredOn' && running !== undefined) {
+        this.running.delete(vm.ref.value);
+        await kill(running);
       }
-    } catch (error) {
-      this.errors.push(error as Error);
-    } finally {
-      this.polling = false;
     }
   }
 

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDatastorePath, powerOffVm, VimFault, type VimSession } from '../../../packages/vsphere/src/index';
 import type { Vcsim, VcsimDevice, VcsimInventory, VcsimVm } from '../vcsim';
+import { watchInventory } from '../inventory-watch';
 import { bootIsoVm, type IsoVm, type SerialPort } from './iso-vm';
 import { NicHotplug, type PortgroupNic } from './nic-hotplug';
 import type { PublicNetwork } from './public-network';
@@ -19,24 +20,21 @@ import type { PublicNetwork } from './public-network';
  * each; public-network.ts); other NICs are on loopback multicast segments.
  */
 
-const POLL_MS = 250;
-
 export class EsxHostStandIn {
   private readonly running = new Map<string, IsoVm>();
   private readonly hotplugs = new Map<string, NicHotplug>();
-  private readonly timer: NodeJS.Timeout;
-  private polling = false;
+  private readonly watch: { stop(): void };
   private readonly failures: Error[] = [];
   /** The public network's taps of each running VM. */
   private readonly taps = new Map<string, string[]>();
 
   private constructor(
-    private readonly vcsim: Vcsim,
+    vcsim: Vcsim,
     private readonly session: VimSession,
     private readonly workRoot: string,
     private readonly publicNetwork: PublicNetwork | undefined,
   ) {
-    this.timer = setInterval(() => void this.poll(), POLL_MS);
+    this.watch = watchInventory(vcsim, (inventory) => this.onInventory(inventory), (error) => this.failures.push(error));
   }
 
   /**
@@ -60,7 +58,7 @@ export class EsxHostStandIn {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.watch.stop();
     for (const hotplug of this.hotplugs.values()) hotplug.close();
     this.hotplugs.clear();
     await Promise.all([...this.running.values()].map((vm) => vm.kill()));
@@ -74,28 +72,19 @@ export class EsxHostStandIn {
     this.taps.delete(key);
   }
 
-  private async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      const inventory = await this.vcsim.inventory();
-      for (const vm of inventory.vms) {
-        const key = vm.ref.value;
-        const runningVm = this.running.get(key);
-        if (vm.powerState === 'poweredOn' && !runningVm) this.launch(vm, inventory);
-        if (vm.powerState === 'poweredOn' && runningVm) this.hotplugs.get(key)?.update(this.segmentNics(vm));
-        if (vm.powerState !== 'poweredOn' && runningVm) {
-          this.running.delete(key);
-          this.hotplugs.get(key)?.close();
-          this.hotplugs.delete(key);
-          await runningVm.kill();
-          this.unplug(key);
-        }
+  private async onInventory(inventory: VcsimInventory): Promise<void> {
+    for (const vm of inventory.vms) {
+      const key = vm.ref.value;
+      const runningVm = this.running.get(key);
+      if (vm.powerState === 'poweredOn' && !runningVm) this.launch(vm, inventory);
+      if (vm.powerState === 'poweredOn' && runningVm) this.hotplugs.get(key)?.update(this.segmentNics(vm));
+      if (vm.powerState !== 'poweredOn' && runningVm) {
+        this.running.delete(key);
+        this.hotplugs.get(key)?.close();
+        this.hotplugs.delete(key);
+        await runningVm.kill();
+        this.unplug(key);
       }
-    } catch (error) {
-      this.failures.push(error as Error);
-    } finally {
-      this.polling = false;
     }
   }
 
