@@ -1,4 +1,5 @@
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -91,7 +92,7 @@ beforeAll(async () => {
   writeFileSync(applianceIso, Buffer.alloc(256 * 1024, 'appliance stand-in '));
   [vcsim, { iso }] = await Promise.all([startVcsim(), ensureBootstrapIso(), ensureVicMachineBuilt()]);
   thumbprint = await vcsimThumbprint(vcsim);
-  standIn = ApplianceStandIn.start(vcsim, join(work, 'appliances'), ['vch1']);
+  standIn = ApplianceStandIn.start(vcsim, join(work, 'appliances'), ['vch1', 'open']);
 }, 900_000);
 
 afterAll(async () => {
@@ -292,6 +293,21 @@ describe('vic-machine on vSphere: create, ls, inspect, configure, debug, start, 
     expect(result.stderr).not.toContain('removing what it made');
     expect((await vcsim.inventory()).vapps).toEqual(before);
     expect(existsSync(join(elsewhere, 'vch1'))).toBe(false);
+  });
+
+  it('--no-tlsverify and --tls-cname: the appliance asks clients for no certificate, and its server certificate carries the name', async () => {
+    const created = ok(await vm(['create'], ...pinned(), '--name', 'open', ...appliance('127.0.0.4'), '--no-tlsverify', '--tls-cname', 'open.example.test'));
+    const env = exportedVariables(created.stdout);
+    expect(readdirSync(env.DOCKER_CERT_PATH!)).toEqual(['ca.pem']);
+    const config = applianceConfigOf(await endpointVmOf('open'));
+    expect(config.endpointArgs).toContain('--no-tlsverify');
+    const serverCert = new X509Certificate(config.files['/etc/vic/tls/server-cert.pem']!);
+    expect(serverCert.subjectAltName).toBe('IP Address:127.0.0.1, DNS:localhost, IP Address:127.0.0.4, DNS:open.example.test');
+    const info = await dockerCli(env.DOCKER_HOST!, join(work, 'docker-config'), ['info', '--format', '{{.Name}}'], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: env.DOCKER_CERT_PATH! } });
+    expect(info.stdout, info.stderr).toBe('open\n');
+    expect(ok(await vm(['inspect'], ...pinned(), '--name', 'open')).stdout).toContain('endpoint:      tcp://127.0.0.4:2376 (TLS, no client certificates (--no-tlsverify))');
+    expect(ok(await vm(['inspect', 'config'], ...pinned(), '--name', 'open')).stdout).toContain('--no-tlsverify\n--tls-cname open.example.test\n');
+    ok(await vm(['delete'], ...pinned(), '--name', 'open'));
   });
 
   it('ls and inspect find the VCH from the inventory, even from a machine without its local folder', async () => {

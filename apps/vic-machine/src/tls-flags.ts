@@ -59,3 +59,9 @@ export function parseTlsFlags(values: TlsFlagValues): TlsChoices | undefined {
   if (!verifyClients && caFiles.length > 0) throw new VicMachineError('--tls-ca names CAs for client certificates, which --no-tlsverify does not ask for; drop one of them');
   return { ...(cname === undefined ? {} : { cname }), verifyClients, clientCas: caFiles.map(readClientCas) };
 }
+
+/** Who may connect to a VCH's endpoint, in inspect's words. */
+export function describeAccess(security: { tls: boolean; noTlsVerify?: true }): string {
+  if (!security.tls) return 'plain HTTP, no authentication';
+  return security.noTlsVerify ? 'TLS, no client certificates (--no-tlsverify)' : 'TLS, client certificates required';
+}

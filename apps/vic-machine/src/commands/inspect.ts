@@ -1,3 +1,4 @@
+import { describeAccess } from '../tls-flags';
 import { dockerEnvLines, dockerHost } from '../endpoint-address';
 import { readVchConfig } from '../vch-config';
 import type { VchLayout } from '../vch-layout';
@@ -7,7 +8,7 @@ import { describeStatus, vchStatus } from '../vch-status';
 export async function inspectVch(layout: VchLayout): Promise<void> {
   const config = readVchConfig(layout);
   const status = await vchStatus(layout, config);
-  const security = !config.tls ? 'plain HTTP, no authentication' : config.noTlsVerify ? 'TLS, no client certificates (--no-tlsverify)' : 'TLS, client certificates required';
+  const security = describeAccess(config);
   console.log(`VCH:      ${config.name}`);
   console.log(`status:   ${describeStatus(status)}`);
   console.log(`endpoint: ${dockerHost(config)} (${security}; bound to ${config.host})`);

@@ -128,6 +128,8 @@ export async function createVsphereVch(options: VsphereCreateOptions): Promise<v
       limits,
       dockerHost: dockerHost(localConfig),
       tls: options.tls !== undefined,
+      ...(localConfig.noTlsVerify ? { noTlsVerify: true as const } : {}),
+      ...(options.tls?.cname === undefined ? {} : { tlsCname: options.tls.cname }),
     };
     const appliance = applianceConfig({
       name,

@@ -1,3 +1,4 @@
+import { describeAccess } from '../tls-flags';
 import { readResourceConfig } from '@vic/vsphere';
 import { dockerEnvLines } from '../endpoint-address';
 import type { VchLayout } from '../vch-layout';
@@ -34,7 +35,7 @@ export async function inspectVsphereVch(layout: VchLayout, target: VsphereTarget
     for (const store of record.volumeStores) console.log(`volume store:  ${store.label} ds://${store.datastore}/${store.path}`);
     console.log(`networks:      public ${record.publicNetwork}${record.bridgeNetwork ? `, bridge ${record.bridgeNetwork}` : ''}`);
     console.log(`containers:    ${vch.containerVms.length} VM(s), ${running} running`);
-    console.log(`endpoint:      ${record.dockerHost} (${record.tls ? 'TLS, client certificates required' : 'plain HTTP, no authentication'})`);
+    console.log(`endpoint:      ${record.dockerHost} (${describeAccess(record)})`);
     console.log(`created:       ${record.createdAt}`);
     if (client !== undefined) {
       console.log('');
@@ -66,6 +67,8 @@ export async function inspectVsphereConfig(layout: VchLayout, target: VsphereTar
       ...(record.limits.cpuMHz === undefined ? [] : [`--cpu ${record.limits.cpuMHz}`]),
       ...(record.limits.memoryMB === undefined ? [] : [`--memory ${record.limits.memoryMB}`]),
       ...(record.tls ? [] : ['--no-tls']),
+      ...(record.noTlsVerify ? ['--no-tlsverify'] : []),
+      ...(record.tlsCname === undefined ? [] : [`--tls-cname ${record.tlsCname}`]),
     ];
     for (const option of options) console.log(option);
   });

@@ -18,6 +18,9 @@ export const RECORD_KEYS = {
   memoryLimit: 'guestinfo.vice./resources/memory_limit_mb',
   dockerHost: 'guestinfo.vice./endpoint/docker_host',
   tls: 'guestinfo.vice./endpoint/tls',
+  /** "true" with --no-tlsverify; absent otherwise. */
+  noTlsVerify: 'guestinfo.vice./endpoint/no_tlsverify',
+  tlsCname: 'guestinfo.vice./endpoint/tls_cname',
   /** Set by `vic-machine debug`. */
   logLevel: 'guestinfo.vice./debug/log_level',
 } as const;
@@ -34,6 +37,9 @@ export interface VchRecord {
   readonly limits: VchLimits;
   readonly dockerHost: string;
   readonly tls: boolean;
+  /** With TLS: clients need no certificate (--no-tlsverify). */
+  readonly noTlsVerify?: true;
+  readonly tlsCname?: string;
 }
 
 const UNLIMITED = 'unlimited';
@@ -53,6 +59,8 @@ export function recordExtraConfig(record: VchRecord): Record<string, string> {
     ...limitsExtraConfig(record.limits),
     [RECORD_KEYS.dockerHost]: record.dockerHost,
     [RECORD_KEYS.tls]: String(record.tls),
+    ...(record.noTlsVerify ? { [RECORD_KEYS.noTlsVerify]: 'true' } : {}),
+    ...(record.tlsCname === undefined ? {} : { [RECORD_KEYS.tlsCname]: record.tlsCname }),
   };
 }
 
@@ -75,6 +83,7 @@ export function readRecord(extraConfig: Readonly<Record<string, string>>): VchRe
   const cpuMHz = limit(RECORD_KEYS.cpuLimit);
   const memoryMB = limit(RECORD_KEYS.memoryLimit);
   const bridgeNetwork = extraConfig[RECORD_KEYS.bridgeNetwork];
+  const tlsCname = extraConfig[RECORD_KEYS.tlsCname];
   return {
     name,
     createdAt: extraConfig[RECORD_KEYS.createdAt] ?? '',
@@ -86,6 +95,8 @@ export function readRecord(extraConfig: Readonly<Record<string, string>>): VchRe
     limits: { ...(cpuMHz === undefined ? {} : { cpuMHz }), ...(memoryMB === undefined ? {} : { memoryMB }) },
     dockerHost: extraConfig[RECORD_KEYS.dockerHost] ?? '',
     tls: extraConfig[RECORD_KEYS.tls] === 'true',
+    ...(extraConfig[RECORD_KEYS.noTlsVerify] === 'true' ? { noTlsVerify: true as const } : {}),
+    ...(tlsCname === undefined ? {} : { tlsCname }),
   };
 }
 
