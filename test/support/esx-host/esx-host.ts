@@ -27,6 +27,8 @@ export class EsxHostStandIn {
   private readonly failures: Error[] = [];
   /** The public network's taps of each running VM. */
   private readonly taps = new Map<string, string[]>();
+  /** Which vSphere this host belongs to: its portgroups' segments are its own (nicOf). */
+  private readonly site: string;
 
   private constructor(
     vcsim: Vcsim,
@@ -34,6 +36,7 @@ export class EsxHostStandIn {
     private readonly workRoot: string,
     private readonly publicNetwork: PublicNetwork | undefined,
   ) {
+    this.site = `${vcsim.host}:${vcsim.port}`;
     this.watch = watchInventory(vcsim, (inventory) => this.onInventory(inventory), (error) => this.failures.push(error));
   }
 
@@ -129,7 +132,7 @@ export class EsxHostStandIn {
 
   /** A NIC on the public portgroup gets a tap on the public network; any other, its multicast segment. */
   private cable(vm: VcsimVm, device: VcsimDevice): { mac: string; tap: string } | PortgroupNic {
-    if (!this.publicNetwork || !this.isPublic(device)) return nicOf(device);
+    if (!this.publicNetwork || !this.isPublic(device)) return nicOf(device, this.site);
     const tap = this.publicNetwork.attach();
     this.taps.set(vm.ref.value, [...(this.taps.get(vm.ref.value) ?? []), tap]);
     return { mac: String(device.macAddress), tap };
@@ -141,7 +144,7 @@ export class EsxHostStandIn {
 
   /** The VM's NICs on loopback segments, which NicHotplug keeps in step (public NICs are cabled at boot only). */
   private segmentNics(vm: VcsimVm): PortgroupNic[] {
-    return (vm.devices ?? []).filter((device) => device.type === 'VirtualVmxnet3' && !this.isPublic(device)).map(nicOf);
+    return (vm.devices ?? []).filter((device) => device.type === 'VirtualVmxnet3' && !this.isPublic(device)).map((device) => nicOf(device, this.site));
   }
 
   /** A guest that powered itself off is powered off in vSphere too. */
@@ -177,12 +180,13 @@ function diskOf(device: VcsimDevice, onDatastore: (fileName: string) => string):
 
 /**
  * A vmxnet3 NIC on its portgroup. A portgroup is one L2 segment for every VM on it: here a
- * multicast group on loopback, named after the portgroup, so VMs this harness runs on one
- * portgroup reach each other, as on a vSwitch.
+ * multicast group on loopback, named after the portgroup and the vSphere it belongs to (`site`), so
+ * VMs this harness runs on one portgroup reach each other, as on a vSwitch, and the VMs of another
+ * vcsim (another test, another run on this machine) stay off that segment.
  */
-function nicOf(device: VcsimDevice): PortgroupNic {
+function nicOf(device: VcsimDevice, site: string): PortgroupNic {
   const portgroup = portgroupOf(device);
-  const hash = createHash('sha256').update(`vic-esx-portgroup:${portgroup}`).digest();
+  const hash = createHash('sha256').update(`vic-esx-portgroup:${site}:${portgroup}`).digest();
   return {
     mac: String(device.macAddress),
     group: `239.254.${hash[0]}.${hash[1]}`,
