@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,9 +20,10 @@ import { datastoreEntries, vcsimTarget, vcsimThumbprint, vicMachineVsphere } fro
  * the harness's public network, where this host plays the admin's machine and vCenter (vcsim listens
  * there, so the appliance reaches it at the --target vic-machine used). Then the real docker CLI
  * talks to the endpoint in the appliance, and `docker run --rm busybox echo hello` prints hello from
- * a container VM the harness boots, whose channel dials the appliance; `configure` power-cycles the
- * appliance, which keeps its state on its data disk. One VCH for the whole file: each boot under
- * TCG costs tens of seconds.
+ * a container VM the harness boots, whose channel dials the appliance; `docker cp` from a stopped
+ * container works with the appliance's own tools; `configure` power-cycles the appliance, which
+ * keeps its state on its data disk (formatted once, at its first boot). One VCH for the whole file:
+ * each appliance boot under TCG costs tens of seconds.
  */
 
 /** The harness's public network: 192.168.<subnet>.0/24, the host at .1. */
@@ -47,6 +48,12 @@ async function ok(...args: string[]): Promise<string> {
   const result = await docker(...args);
   if (result.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${result.code}: ${result.stderr}\nharness: ${harnessErrors()}`);
   return result.stdout;
+}
+
+/** The appliance's console: its file-backed serial port, in its folder on the datastore (a local directory under vcsim). */
+async function applianceConsole(): Promise<string> {
+  const store = (await vcsim.inventory()).datastores.find((candidate) => candidate.name === 'LocalDS_0')!;
+  return readFileSync(join(store.url, 'vch-run/appliance/console.log'), 'utf8');
 }
 
 async function vappVms(): Promise<VcsimVm[]> {
@@ -111,7 +118,16 @@ describe('vic-machine create on vSphere boots the appliance, then docker through
     await writeDockerArchive(await buildBusyboxImage(), 'busybox:latest', archive);
     await ok('load', '-q', '-i', archive);
     expect(await ok('run', '--rm', 'busybox', 'echo', 'hello')).toBe('hello\n');
-    // The container VM came and went; the appliance is all the vApp holds.
+    // docker cp from a stopped container: the endpoint assembles its root on the appliance (loop
+    // devices, overlayfs, erofs, util-linux mount/umount).
+    await ok('run', '--name', 'writer', 'busybox', 'sh', '-c', 'echo written > /file');
+    await ok('cp', 'writer:/file', join(work, 'copied'));
+    expect(readFileSync(join(work, 'copied'), 'utf8')).toBe('written\n');
+    await ok('rm', 'writer');
+    const firstBoot = await applianceConsole();
+    expect(firstBoot).toContain(`vic-appliance: public NIC eth0: ${APPLIANCE_IP}/24`);
+    expect(firstBoot).toContain('vic-appliance: formatting the data disk /dev/sda (scsi0:0) as ext4, label vic-data');
+    // The container VMs came and went; the appliance is all the vApp holds.
     expect((await vappVms()).map((candidate) => [candidate.name, candidate.powerState])).toEqual([['vch-run', 'poweredOn']]);
     expect((await vm(['debug'], ...pinned, '--name', 'vch-run', '--log-level', 'info')).stdout).toContain('last lines of the appliance console [LocalDS_0] vch-run/appliance/console.log:');
     expect(host.errors).toEqual([]);
@@ -124,6 +140,11 @@ describe('vic-machine create on vSphere boots the appliance, then docker through
     expect(configured.stderr).toContain(`the appliance answers at tcp://${APPLIANCE_IP}:2376`);
     // The busybox image loaded before the restart is still there: the endpoint's state is on the data disk.
     expect(await ok('images', '--format', '{{.Repository}}:{{.Tag}}')).toBe('busybox:latest\n');
+    expect(await ok('run', '--rm', 'busybox', 'echo', 'again')).toBe('again\n');
+    // The second boot found its file system and did not format it again.
+    const secondBoot = (await applianceConsole()).split('vic-appliance: booting').at(-1)!;
+    expect(secondBoot).toContain('vic-appliance: data disk /dev/sda mounted at /var/lib/vic');
+    expect(secondBoot).not.toContain('formatting the data disk');
     // The endpoint before the restart knew no store "logs" (it would answer: no volume store named "logs").
     await ok('volume', 'create', '-o', 'VolumeStore=logs', 'applogs');
     await ok('volume', 'rm', 'applogs');
