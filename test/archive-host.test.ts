@@ -1,22 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from './support/temp-dirs';
 import { containerPath } from '../apps/endpoint/src/archive/container-path';
 import { extractOnHost, tarOnHost } from '../apps/endpoint/src/archive/host-archive';
 import { resolveInRoot } from '../apps/endpoint/src/archive/resolve-in-root';
 
 /* The host side of docker cp on a stopped container: paths stay inside the container's root. */
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vic-archive-host-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const tempDirWithPrefix = tempDirsPerTest();
+const tempDir = (): string => tempDirWithPrefix('vic-archive-host-');
 
 /** A tar made by GNU tar from `files` (name -> content) under a fresh directory. */
 function tarOf(files: Record<string, string>, links: Record<string, string> = {}): Buffer {

@@ -1,18 +1,12 @@
-import { linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extract, pack } from 'tar-stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../../test/support/temp-dirs';
 import { packPath } from '../src/archive/pack-path';
 import { unpackInto } from '../src/archive/unpack-into';
 
-const dirs: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const tempDir = tempDirsPerTest();
 
 /** Packs `path` as `rebaseAs` and unpacks the tar into a fresh directory, which it returns. */
 async function roundTrip(path: string, rebaseAs: string): Promise<string> {
