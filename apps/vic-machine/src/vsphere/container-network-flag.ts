@@ -1,5 +1,5 @@
 import { VicMachineError } from '../errors';
-import { formatIpv4, networkAddress, parseIpv4 } from './ipv4';
+import { formatAddress, formatSubnet, parseAddress, parseSubnet } from '@vic/endpoint/networks/ipv4';
 
 /** A vSphere portgroup offered to containers as a Docker network (VIC's --container-network). */
 export interface ContainerNetwork {
@@ -25,12 +25,12 @@ function portgroupAndValue(flag: string, text: string, example: string): [string
 /** "10.99.0.1/24" -> the gateway and its subnet. */
 function parseGateway(portgroup: string, text: string): { gateway: string; subnet: string } {
   const [address, prefixText] = text.split('/');
-  const value = parseIpv4(address ?? '');
+  const value = parseAddress(address ?? '');
   const prefix = Number(prefixText);
   if (value === null || !Number.isInteger(prefix) || prefix < 8 || prefix > 30) {
     throw new VicMachineError(`--container-network-gateway ${portgroup}:${text}: expected the gateway's address and the network's prefix, e.g. ${portgroup}:10.99.0.1/24`);
   }
-  return { gateway: address!, subnet: `${formatIpv4(networkAddress(value, prefix))}/${prefix}` };
+  return { gateway: address!, subnet: formatSubnet(parseSubnet(`${formatAddress(value)}/${prefix}`)!) };
 }
 
 /**
